@@ -1,0 +1,52 @@
+"""The few places where brainstate-core looks behind JAX's public API.
+
+Kept in one module so that a JAX upgrade that moves these internals needs one edit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax
+from jax._src import core as _jax_core
+
+__all__ = ["Tracer", "is_tracer", "tracer_is_live", "is_deleted_array"]
+
+Tracer = jax.core.Tracer
+
+try:  # the concrete array type; tracers are instances of jax.Array too, so we need it
+    from jax._src.array import ArrayImpl as _ArrayImpl
+except ImportError:  # pragma: no cover - depends on the JAX version
+    _ArrayImpl = None
+
+
+def is_tracer(x: Any) -> bool:
+    """Whether ``x`` is a JAX tracer (an abstract value inside a transformation)."""
+    return isinstance(x, Tracer)
+
+
+def tracer_is_live(tracer: Any) -> bool:
+    """Whether ``tracer`` belongs to a trace that is still running in this thread.
+
+    A tracer is live when its trace is the current one or one of the traces that enclose
+    it. A tracer kept after its ``jax.jit``/``vmap``/``grad`` returned is not.
+    """
+    trace = getattr(tracer, "_trace", None)
+    if trace is None:
+        return True
+    is_valid = getattr(trace, "is_valid", None)
+    if is_valid is not None and not is_valid():
+        return False
+    current = _jax_core.trace_ctx.trace
+    while current is not None:
+        if current is trace:
+            return True
+        current = getattr(current, "parent_trace", None)
+    return False
+
+
+def is_deleted_array(x: Any) -> bool:
+    """Whether ``x`` is a concrete JAX array whose buffer was deleted (e.g. donated)."""
+    if _ArrayImpl is not None and type(x) is _ArrayImpl:
+        return x.is_deleted()
+    return False

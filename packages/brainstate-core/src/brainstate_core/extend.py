@@ -1,0 +1,51 @@
+"""Semi-public hooks of brainstate-core for sibling packages and power users.
+
+The State-recording protocol (see ``ARCHITECTURE.md``): transforms push a
+:class:`StateTraceStack`, run user code, and read what it recorded. These names are stable
+for brainstate's own packages; user code rarely needs them.
+
+Examples:
+    >>> import jax.numpy as jnp
+    >>> from brainstate_core import State
+    >>> from brainstate_core.extend import StateTraceStack
+    >>> s = State(jnp.zeros(()))
+    >>> with StateTraceStack() as trace:
+    ...     s.value = s.value + 1
+    >>> trace.get_write_states() == [s]
+    True
+"""
+
+from ._src.jax_compat import is_tracer as is_tracer, tracer_is_live as tracer_is_live
+from ._src.pretty_repr import (
+    PrettyRepr as PrettyRepr,
+    format_value as format_value,
+    pretty_repr as pretty_repr,
+)
+from ._src.state import StateCatcher as StateCatcher
+from ._src.state_values import (
+    get_raw_values as get_raw_values,
+    set_raw_values as set_raw_values,
+)
+from ._src.trace import (
+    StateTraceStack as StateTraceStack,
+    active_recorders as active_recorders,
+    current_recorder_id as current_recorder_id,
+)
+
+__all__ = [
+    "StateTraceStack",
+    "StateCatcher",
+    "active_recorders",
+    "current_recorder_id",
+    "get_raw_values",
+    "set_raw_values",
+    "is_tracer",
+    "tracer_is_live",
+    "PrettyRepr",
+    "pretty_repr",
+    "format_value",
+]
+
+from ._src.public_module import set_public_module as set_public_module  # noqa: E402
+
+__all__ += ["set_public_module"]
