@@ -22,8 +22,10 @@ Examples:
 
 from importlib.metadata import version as _version
 
+from . import environ as environ
 from . import errors as errors
 from . import extend as extend
+from . import mixin as mixin
 from . import typing as typing
 from ._src.errors import (
     BrainStateError as BrainStateError,
@@ -75,6 +77,8 @@ __all__ = [
     "Missing",
     "MISSING",
     # modules
+    "environ",
+    "mixin",
     "errors",
     "extend",
     "typing",

@@ -15,16 +15,24 @@ Examples:
     True
 """
 
+from ._src.api_snapshot import (
+    api_snapshot as api_snapshot,
+    check_api_snapshot as check_api_snapshot,
+)
 from ._src.jax_compat import is_tracer as is_tracer, tracer_is_live as tracer_is_live
 from ._src.pretty_repr import (
     PrettyRepr as PrettyRepr,
     format_value as format_value,
     pretty_repr as pretty_repr,
 )
+from ._src.public_module import set_public_module as set_public_module
 from ._src.state import StateCatcher as StateCatcher
 from ._src.state_values import (
     get_raw_values as get_raw_values,
+    is_recording as is_recording,
+    read_state_values as read_state_values,
     set_raw_values as set_raw_values,
+    write_state_values as write_state_values,
 )
 from ._src.trace import (
     StateTraceStack as StateTraceStack,
@@ -33,19 +41,23 @@ from ._src.trace import (
 )
 
 __all__ = [
+    "api_snapshot",
+    "check_api_snapshot",
     "StateTraceStack",
     "StateCatcher",
     "active_recorders",
     "current_recorder_id",
+    "is_recording",
     "get_raw_values",
     "set_raw_values",
+    "read_state_values",
+    "write_state_values",
     "is_tracer",
     "tracer_is_live",
     "PrettyRepr",
     "pretty_repr",
     "format_value",
+    "set_public_module",
 ]
 
-from ._src.public_module import set_public_module as set_public_module  # noqa: E402
-
-__all__ += ["set_public_module"]
+set_public_module(globals(), __all__, __name__)

@@ -10,7 +10,7 @@ from typing import Any
 import jax
 from jax._src import core as _jax_core
 
-__all__ = ["Tracer", "is_tracer", "tracer_is_live", "is_deleted_array"]
+__all__ = ["Tracer", "is_tracer", "tracer_is_live", "is_deleted_array", "backends_initialized"]
 
 Tracer = jax.core.Tracer
 
@@ -50,3 +50,15 @@ def is_deleted_array(x: Any) -> bool:
     if _ArrayImpl is not None and type(x) is _ArrayImpl:
         return x.is_deleted()
     return False
+
+
+def backends_initialized() -> bool:
+    """Whether JAX has started its backends (after which the platform is fixed)."""
+    try:
+        from jax._src import xla_bridge
+    except ImportError:  # pragma: no cover - depends on the JAX version
+        return False
+    check = getattr(xla_bridge, "backends_are_initialized", None)
+    if check is not None:
+        return bool(check())
+    return bool(getattr(xla_bridge, "_backends", None))  # pragma: no cover

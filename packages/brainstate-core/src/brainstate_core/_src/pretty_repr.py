@@ -98,9 +98,7 @@ def _format_pretty(obj: PrettyRepr, indent: int) -> str:
         if not items:
             return f"{name}()"
         pad = " " * (indent + 2)
-        body = ",\n".join(
-            f"{pad}{_format_key(k)}={format_value(v, indent + 2)}" for k, v in items
-        )
+        body = ",\n".join(f"{pad}{_format_key(k)}={format_value(v, indent + 2)}" for k, v in items)
         return f"{name}(\n{body}\n{' ' * indent})"
     finally:
         seen.discard(key)
@@ -114,7 +112,9 @@ def _format_container(value: list | tuple | dict, indent: int) -> str:
     seen = _SEEN.ids
     key = id(value)
     if key in seen:
-        return "[...]" if isinstance(value, list) else "{...}" if isinstance(value, dict) else "(...)"
+        return (
+            "[...]" if isinstance(value, list) else "{...}" if isinstance(value, dict) else "(...)"
+        )
     seen.add(key)
     try:
         if isinstance(value, dict):

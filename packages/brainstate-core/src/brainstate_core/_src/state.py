@@ -33,7 +33,9 @@ __all__ = [
 A = TypeVar("A")
 S = TypeVar("S", bound="State")
 
-_CONTAINERS = (dict, list, tuple)
+# Values that are certainly pytree leaves; anything else (dicts, lists, tuples, user pytree
+# nodes such as unit-carrying arrays) may hold tracers or deleted arrays among its leaves.
+_LEAVES = (jax.Array, np.ndarray, np.generic, int, float, complex, str, type(None))
 
 
 class _Flags(threading.local):
@@ -45,10 +47,18 @@ class _Flags(threading.local):
 _FLAGS = _Flags()
 
 
-def _creation_site() -> tuple[str, int] | None:
-    """The first frame outside brainstate's own packages: where the user made the State."""
+def _creation_site(state: State) -> tuple[str, int] | None:
+    """Where the user made ``state``: the first frame outside brainstate's own packages and
+    outside the ``__init__`` methods (e.g. of user subclasses) that are initialising it."""
     frame = sys._getframe(2)
-    while frame is not None and frame.f_globals.get("__name__", "").startswith("brainstate"):
+    while frame is not None and (
+        frame.f_globals.get("__name__", "").startswith("brainstate")
+        or (
+            frame.f_code.co_name == "__init__"
+            and frame.f_code.co_argcount > 0
+            and frame.f_locals.get(frame.f_code.co_varnames[0]) is state
+        )
+    ):
         frame = frame.f_back
     if frame is None:
         return None
@@ -58,9 +68,37 @@ def _creation_site() -> tuple[str, int] | None:
 def _holds_tracer(value: Any) -> bool:
     if isinstance(value, Tracer):
         return True
-    if isinstance(value, _CONTAINERS):
-        return any(isinstance(leaf, Tracer) for leaf in jax.tree.leaves(value))
-    return False
+    if isinstance(value, _LEAVES):
+        return False
+    return any(isinstance(leaf, Tracer) for leaf in jax.tree.leaves(value))
+
+
+def _inspect_new_value(value: Any, describe: Callable[[], str]) -> bool:
+    """Validate a value about to enter a State; return whether it holds a tracer.
+
+    Raises:
+        StateValueError: ``value`` is a State or contains one.
+    """
+    if isinstance(value, Tracer):
+        return True
+    if isinstance(value, _LEAVES):
+        return False
+    if isinstance(value, State):
+        raise StateValueError(
+            f"{describe()} was given a {type(value).__name__} object as its value; a State "
+            "holds a pytree of arrays, not another State. Did you mean `.value = other.value`?"
+        )
+    found = False
+    for leaf in jax.tree.leaves(value):
+        if isinstance(leaf, Tracer):
+            found = True
+        elif isinstance(leaf, State):
+            raise StateValueError(
+                f"The value given to {describe()} contains {leaf.describe()}; a State holds "
+                "a pytree of arrays, not other States. Store `other.value` instead, or keep "
+                "the State itself as an attribute of a graph Node."
+            )
+    return found
 
 
 class State(PrettyRepr):
@@ -98,18 +136,12 @@ class State(PrettyRepr):
     _may_hold_tracer: bool
 
     def __init__(self, value: Any, name: str | None = None, **metadata: Any) -> None:
-        if isinstance(value, State):
-            raise StateValueError(
-                f"{type(self).__name__}(...) was given a {type(value).__name__} object as its "
-                "value; a State holds a pytree of arrays, not another State. "
-                "Pass `other.value` to copy the value, or keep a reference to the State itself."
-            )
+        self._may_hold_tracer = _inspect_new_value(value, lambda: f"{type(self).__name__}(...)")
         self._value = value
         self._name = name
         self._metadata = metadata
-        self._source = _creation_site()
+        self._source = _creation_site(self)
         self._owner = creation_owner()
-        self._may_hold_tracer = _holds_tracer(value)
         for catcher in _FLAGS.catchers:
             catcher._catch(self)
 
@@ -120,7 +152,7 @@ class State(PrettyRepr):
         v = self._value
         if self._may_hold_tracer:
             self._check_no_leaked_tracer(v)
-        elif is_deleted_array(v) or (isinstance(v, _CONTAINERS) and _any_deleted(v)):
+        elif is_deleted_array(v) or (not isinstance(v, _LEAVES) and _any_deleted(v)):
             raise DeletedStateError(
                 f"{self.describe()} holds an array that has been deleted (donated to a "
                 "jitted computation or deleted explicitly). Assign the computation's result "
@@ -134,18 +166,14 @@ class State(PrettyRepr):
 
     @value.setter
     def value(self, v: Any) -> None:
-        if isinstance(v, State):
-            raise StateValueError(
-                f"Cannot assign a {type(v).__name__} object to {self.describe()}: a State holds "
-                "a pytree of arrays, not another State. Did you mean `.value = other.value`?"
-            )
+        holds_tracer = _inspect_new_value(v, self.describe)
         if _FLAGS.check_tree:
             self._check_tree(v)
         stack = TRACE_CONTEXT.stack
         if stack:
             notify(self, True, stack)
         self._value = v
-        self._may_hold_tracer = _holds_tracer(v)
+        self._may_hold_tracer = holds_tracer
 
     def restore_value(self, v: Any) -> None:
         """Set the value without recording the write or checking it (for transforms)."""
@@ -236,6 +264,12 @@ class State(PrettyRepr):
 
     def replace(self: S, value: Any = MISSING, **metadata: Any) -> S:
         """A copy with ``value`` and/or metadata entries replaced."""
+        if isinstance(value, State):
+            raise StateValueError(
+                f"{self.describe()}.replace(...) was given a {type(value).__name__} object as "
+                "the new value; a State holds a pytree of arrays, not another State. "
+                "Pass `other.value` instead."
+            )
         new = self.copy()
         if value is not MISSING:
             new.restore_value(value)
@@ -301,9 +335,9 @@ class TreefyState(PrettyRepr):
         'ParamState'
     """
 
-    __slots__ = ("type", "value", "_metadata")
+    __slots__ = ("_metadata", "type", "value")
 
-    def __init__(self, type: type[State], value: Any, **metadata: Any) -> None:  # noqa: A002
+    def __init__(self, type: type[State], value: Any, **metadata: Any) -> None:
         self.type = type
         self.value = value
         self._metadata = metadata
@@ -361,7 +395,8 @@ class TreefyState(PrettyRepr):
         yield from self._metadata.items()
 
     def tree_flatten(self):
-        return (self.value,), (self.type, tuple(self._metadata.items()))
+        # sorted: TreefyStates that compare equal must also have equal treedefs
+        return (self.value,), (self.type, tuple(sorted(self._metadata.items())))
 
     @classmethod
     def tree_unflatten(cls, aux, children):
@@ -404,9 +439,7 @@ class StateCatcher:
         ex = self.exclude
         if ex is None:
             return False
-        if isinstance(ex, type) or (
-            isinstance(ex, tuple) and all(isinstance(t, type) for t in ex)
-        ):
+        if isinstance(ex, type) or (isinstance(ex, tuple) and all(isinstance(t, type) for t in ex)):
             return isinstance(state, ex)
         return bool(ex(state))  # type: ignore[operator]
 

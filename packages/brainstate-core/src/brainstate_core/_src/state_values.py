@@ -1,4 +1,4 @@
-"""Bulk access to State values for transforms' hot paths (no recording, no checks)."""
+"""Bulk access to State values for transforms (fast paths without per-State checks)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,20 @@ from typing import Any
 
 from .jax_compat import Tracer
 from .state import State
+from .trace import TRACE_CONTEXT
 
-__all__ = ["get_raw_values", "set_raw_values"]
+__all__ = [
+    "is_recording",
+    "get_raw_values",
+    "set_raw_values",
+    "read_state_values",
+    "write_state_values",
+]
+
+
+def is_recording() -> bool:
+    """Whether any State recorder is active in this thread (we are inside a transform)."""
+    return bool(TRACE_CONTEXT.stack)
 
 
 def get_raw_values(states: Sequence[State]) -> list[Any]:
@@ -19,9 +31,29 @@ def get_raw_values(states: Sequence[State]) -> list[Any]:
 def set_raw_values(states: Sequence[State], values: Sequence[Any]) -> None:
     """Write ``values`` into ``states`` without recording or checking.
 
-    For transforms writing back results they computed; the values must be concrete arrays
-    (or pytrees of them) so the States need no tracer bookkeeping.
+    For transforms writing back results they computed outside of any recorder; the values
+    must be concrete arrays (or pytrees of them) so the States need no tracer bookkeeping.
     """
     for s, v in zip(states, values):
         s._value = v
         s._may_hold_tracer = isinstance(v, Tracer)
+
+
+def read_state_values(states: Sequence[State]) -> list[Any]:
+    """The values of ``states``: recorded reads inside a transform, raw reads outside.
+
+    A transform nested in another must let the outer recorders see the States it uses
+    before it swaps their values for its own tracers; this does exactly that.
+    """
+    if TRACE_CONTEXT.stack:
+        return [s.value for s in states]
+    return [s._value for s in states]
+
+
+def write_state_values(states: Sequence[State], values: Sequence[Any]) -> None:
+    """Write results back: recorded writes inside a transform, raw writes outside."""
+    if TRACE_CONTEXT.stack:
+        for s, v in zip(states, values):
+            s.value = v
+    else:
+        set_raw_values(states, values)

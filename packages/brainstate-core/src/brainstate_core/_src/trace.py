@@ -71,7 +71,7 @@ class StateTraceStack:
         ([True], [True])
     """
 
-    __slots__ = ("id", "name", "new_arg", "states", "been_written", "original_values", "_index")
+    __slots__ = ("_index", "been_written", "id", "name", "new_arg", "original_values", "states")
 
     def __init__(
         self,

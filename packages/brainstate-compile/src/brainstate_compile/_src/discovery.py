@@ -1,0 +1,164 @@
+"""Finding the States a function uses, by running it under a recorder.
+
+Every brainstate transform builds a pure JAX function from user code that reads and
+writes States. Which States the code touches, and which it writes, is only known once it
+has run. So a transform keeps a :class:`KnownStates` set, traces with it, and when the
+trace touches a State outside the set (or writes one the set thought read-only), the set
+grows and the transform traces again. After the first call the set is complete and each
+later trace succeeds at once.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import jax
+
+from brainstate_core import State, StateTraceError
+from brainstate_core.extend import StateTraceStack, get_raw_values
+
+__all__ = [
+    "KnownStates",
+    "Rediscover",
+    "call_with_states",
+    "run_discovering",
+    "check_no_state_in",
+    "describe_states",
+]
+
+_MAX_DISCOVERY_ROUNDS = 64
+
+
+class Rediscover(Exception):  # noqa: N818 - internal control flow, never reaches users
+    """Raised inside a trace when the known set grew; the owning transform traces again."""
+
+    def __init__(self, known: KnownStates) -> None:
+        super().__init__("brainstate internal: the set of States grew; retracing")
+        self.known = known
+
+
+class KnownStates:
+    """An ordered set of States with a written flag each; it only grows.
+
+    Indices are stable: a State keeps its position once added, so pure functions traced
+    against an older, shorter set stay valid for that prefix.
+    """
+
+    __slots__ = ("states", "written", "_index", "_lock")
+
+    def __init__(self) -> None:
+        self.states: list[State] = []
+        self.written: list[bool] = []
+        self._index: dict[int, int] = {}
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self.states)
+
+    def index(self, state: State) -> int | None:
+        return self._index.get(id(state))
+
+    def absorb(self, recorder: StateTraceStack) -> bool:
+        """Add the recorder's States and written flags; return whether anything changed."""
+        changed = False
+        with self._lock:
+            states, written = list(self.states), list(self.written)
+            for s, w in zip(recorder.states, recorder.been_written):
+                i = self._index.get(id(s))
+                if i is None:
+                    self._index[id(s)] = len(states)
+                    states.append(s)
+                    written.append(w)
+                    changed = True
+                elif w and not written[i]:
+                    written[i] = True
+                    changed = True
+            if changed:  # publish new lists: readers in other threads see old or new, whole
+                self.states, self.written = states, written
+        return changed
+
+    def split(self) -> tuple[list[State], list[State]]:
+        """``(written_states, read_only_states)``, each in first-access order."""
+        w = [s for s, f in zip(self.states, self.written) if f]
+        r = [s for s, f in zip(self.states, self.written) if not f]
+        return w, r
+
+    def clear(self) -> None:
+        with self._lock:
+            self.states, self.written, self._index = [], [], {}
+
+
+def call_with_states(
+    fun: Callable[..., Any],
+    args: Sequence[Any],
+    kwargs: dict[str, Any],
+    states: Sequence[State],
+    values: Sequence[Any],
+    known: KnownStates,
+    *,
+    where: str,
+    allow_write: bool = True,
+) -> tuple[Any, list[Any]]:
+    """Run ``fun(*args, **kwargs)`` with ``states[i]`` holding ``values[i]``.
+
+    Returns the output and the values of ``states`` after the call. Every State is back to
+    its value from before the call when this returns or raises.
+
+    Raises:
+        Rediscover: ``fun`` touched a State outside ``known``, or wrote one that ``known``
+            had as read-only; ``known`` has grown and the caller should trace again.
+        StateTraceError: ``allow_write`` is False and ``fun`` wrote a State.
+    """
+    saved = get_raw_values(states)
+    for s, v in zip(states, values):
+        s.restore_value(v)
+    recorder = StateTraceStack(name=where)
+    try:
+        with recorder:
+            out = fun(*args, **kwargs)
+        if not allow_write:
+            written = recorder.get_write_states()
+            if written:
+                raise StateTraceError(
+                    f"{where} may read States but not write them; it wrote "
+                    f"{describe_states(written)}. Move the write into the loop body."
+                )
+        after = get_raw_values(states)
+    finally:
+        recorder.recover_original_values()
+        for s, v in zip(states, saved):
+            s.restore_value(v)
+    if known.absorb(recorder):
+        raise Rediscover(known)
+    return out, after
+
+
+def run_discovering(known: KnownStates, attempt: Callable[[], Any]) -> Any:
+    """Call ``attempt()`` until it no longer raises this ``known`` set's :class:`Rediscover`."""
+    for _ in range(_MAX_DISCOVERY_ROUNDS):
+        try:
+            return attempt()
+        except Rediscover as e:
+            if e.known is not known:
+                raise
+    raise StateTraceError(  # pragma: no cover - a function would need to touch new States forever
+        f"the set of States kept changing over {_MAX_DISCOVERY_ROUNDS} traces; a function "
+        "must touch the same States each time it is traced with the same arguments."
+    )
+
+
+def check_no_state_in(tree: Any, where: str) -> None:
+    """Raise a clear error when a State object is part of a transform's output."""
+    for leaf in jax.tree.leaves(tree, is_leaf=lambda x: isinstance(x, State)):
+        if isinstance(leaf, State):
+            raise StateTraceError(
+                f"{where} returned {leaf.describe()} as (part of) its output. A transformed "
+                "function returns arrays; return `state.value` instead, and keep the State "
+                "itself outside (its writes are carried automatically)."
+            )
+
+
+def describe_states(states: Sequence[State]) -> str:
+    return ", ".join(s.describe() for s in states)

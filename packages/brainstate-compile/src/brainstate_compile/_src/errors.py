@@ -1,0 +1,64 @@
+"""Turning failures inside compiled calls into errors that name the State involved."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+
+import jax
+
+from brainstate_core import BrainStateError, DeletedStateError, LeakedTracerError, State
+from brainstate_core.extend import is_tracer, tracer_is_live
+
+__all__ = ["JitError", "diagnose_failed_call", "set_pending_error", "take_pending_error"]
+
+
+class JitError(BrainStateError, RuntimeError):
+    """A check inside compiled code failed (raised by :func:`jit_error_if`).
+
+    The message is the one given to ``jit_error_if``, formatted with the values the
+    compiled code passed. Usual causes: a simulation left its valid range (a delay read
+    beyond its length, a NaN in a state); fix the model or the inputs named in the message.
+    """
+
+
+_pending = threading.local()
+_pending_global: list[BaseException] = []
+_lock = threading.Lock()
+
+
+def set_pending_error(err: BaseException) -> None:
+    """Remember an error raised in a host callback so the caller can re-raise it cleanly."""
+    with _lock:  # callbacks may run on an XLA thread, not the caller's
+        _pending_global.append(err)
+
+
+def take_pending_error() -> BaseException | None:
+    with _lock:
+        if _pending_global:
+            err = _pending_global[-1]
+            _pending_global.clear()
+            return err
+    return None
+
+
+def diagnose_failed_call(err: BaseException, states: Sequence[State], where: str) -> None:
+    """Raise a precise brainstate error for ``err`` when one applies; otherwise return."""
+    pending = take_pending_error()
+    if pending is not None and str(pending) in str(err):
+        raise pending from err
+    for s in states:
+        for leaf in jax.tree.leaves(s._value):
+            if is_tracer(leaf) and not tracer_is_live(leaf):
+                raise LeakedTracerError(
+                    f"{where} was called while {s.describe()} holds a tracer from a "
+                    "transformation that already finished (it was written inside a plain "
+                    "`jax.jit`/`jax.vmap`/`lax.scan`). Assign it a concrete value, and use "
+                    "brainstate's State-aware transforms for code that writes States."
+                ) from err
+            if getattr(leaf, "is_deleted", None) is not None and not is_tracer(leaf):
+                if leaf.is_deleted():
+                    raise DeletedStateError(
+                        f"{where} was called while {s.describe()} holds a deleted (donated) "
+                        "array. Assign the donating computation's result back to the State."
+                    ) from err

@@ -1,0 +1,200 @@
+"""State-aware ``jit``."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import jax
+
+from brainstate_core.extend import (
+    get_raw_values,
+    is_recording,
+    read_state_values,
+    set_raw_values,
+)
+
+from .discovery import KnownStates, Rediscover, call_with_states, check_no_state_in, run_discovering
+from .errors import diagnose_failed_call
+
+__all__ = ["jit", "JittedFunction"]
+
+_UNSET: Any = object()
+
+
+def _as_tuple(x: int | Iterable[int] | None) -> tuple[int, ...]:
+    if x is None:
+        return ()
+    if isinstance(x, int):
+        return (x,)
+    return tuple(x)
+
+
+class JittedFunction:
+    """A jitted function that reads and writes States (made by :func:`jit`).
+
+    Calls look like calls of ``fun``. Internally ``jax.jit`` compiles the pure function
+    ``(state_values, *args) -> (out, written_state_values)``; the values of all States that
+    ``fun`` touches are passed as arguments, so ``jax.jit``'s own cache keys on their shapes
+    and dtypes and a State whose shape changed is never served a stale program.
+    """
+
+    def __init__(
+        self,
+        fun: Callable[..., Any],
+        static_argnums: int | Sequence[int] | None = None,
+        static_argnames: str | Iterable[str] | None = None,
+        donate_argnums: int | Sequence[int] | None = None,
+        **jit_kwargs: Any,
+    ) -> None:
+        self.fun = fun
+        self._known = KnownStates()
+        where = f"jit({getattr(fun, '__qualname__', repr(fun))})"
+        self._where = where
+        statics = _as_tuple(static_argnums)
+        if any(i < 0 for i in statics):
+            raise ValueError(
+                f"{where}: static_argnums must be non-negative positions, got {statics}"
+            )
+        if "in_shardings" in jit_kwargs and jit_kwargs["in_shardings"] is not None:
+            shard = jit_kwargs["in_shardings"]
+            if isinstance(shard, (list, tuple)):
+                jit_kwargs["in_shardings"] = (None, *shard)
+        if "out_shardings" in jit_kwargs and jit_kwargs["out_shardings"] is not None:
+            jit_kwargs["out_shardings"] = (jit_kwargs["out_shardings"], None)
+        self._jitted = jax.jit(
+            self._pure,
+            static_argnums=tuple(i + 1 for i in statics),
+            static_argnames=static_argnames,
+            donate_argnums=tuple(i + 1 for i in _as_tuple(donate_argnums)),
+            **jit_kwargs,
+        )
+        functools.update_wrapper(self, fun)
+
+    # The function jax.jit traces. `state_values` covers a prefix of the known States.
+    def _pure(self, state_values: list[Any], *args: Any, **kwargs: Any) -> Any:
+        known = self._known
+        states = known.states[: len(state_values)]
+        out, after = call_with_states(
+            self.fun, args, kwargs, states, state_values, known, where=self._where
+        )
+        check_no_state_in(out, self._where)
+        written = known.written
+        return out, {i: v for i, v in enumerate(after) if written[i]}
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if jax.config.jax_disable_jit:
+            return self.fun(*args, **kwargs)
+        if is_recording():  # nested in another transform: let it see our States
+            return run_discovering(self._known, lambda: self._call_recorded(args, kwargs))
+        known = self._known
+        while True:
+            states = known.states
+            try:
+                out, written = self._jitted(get_raw_values(states), *args, **kwargs)
+            except Rediscover as e:
+                if e.known is not known:
+                    raise
+                continue
+            except Exception as e:
+                diagnose_failed_call(e, states, self._where)
+                raise
+            break
+        if written:
+            set_raw_values([states[i] for i in written], list(written.values()))
+        return out
+
+    def _call_recorded(self, args: tuple, kwargs: dict) -> Any:
+        states = self._known.states
+        out, written = self._jitted(read_state_values(states), *args, **kwargs)
+        for i, v in written.items():
+            states[i].value = v
+        return out
+
+    # -- ahead-of-time API ----------------------------------------------------------------
+    def lower(self, *args: Any, **kwargs: Any) -> Any:
+        """Lower for the given arguments (States' current values included), like ``jax.jit``."""
+
+        def attempt() -> Any:
+            return self._jitted.lower(read_state_values(self._known.states), *args, **kwargs)
+
+        return run_discovering(self._known, attempt)
+
+    def trace(self, *args: Any, **kwargs: Any) -> Any:
+        """Trace for the given arguments, like ``jax.jit(...).trace``."""
+
+        def attempt() -> Any:
+            return self._jitted.trace(read_state_values(self._known.states), *args, **kwargs)
+
+        return run_discovering(self._known, attempt)
+
+    def compile(self, *args: Any, **kwargs: Any) -> Any:
+        """Lower and compile; returns JAX's ``Compiled`` object for the pure function."""
+        return self.lower(*args, **kwargs).compile()
+
+    def clear_cache(self) -> None:
+        """Forget the compiled programs and the discovered States."""
+        self._jitted.clear_cache()
+        self._known.clear()
+
+    @property
+    def states(self) -> list[Any]:
+        """The States discovered so far, in first-access order."""
+        return list(self._known.states)
+
+    def __get__(self, obj: Any, objtype: Any = None) -> Any:
+        # used as a method decorator: bind like a function would
+        if obj is None:
+            return self
+        return functools.partial(self, obj)
+
+    def __repr__(self) -> str:
+        return f"<JittedFunction {self._where}>"
+
+
+def jit(
+    fun: Callable[..., Any] | None = None,
+    static_argnums: int | Sequence[int] | None = None,
+    static_argnames: str | Iterable[str] | None = None,
+    donate_argnums: int | Sequence[int] | None = None,
+    **jit_kwargs: Any,
+) -> Any:
+    """Compile a function that reads and writes States, like ``jax.jit``.
+
+    The States that ``fun`` uses are found by tracing (however they are reached: closure,
+    attribute, global). Their values enter the compiled program as arguments and the values
+    of the States it writes are written back after each call. Usable as a decorator with or
+    without arguments. Other keyword arguments (``in_shardings``, ``out_shardings``,
+    ``keep_unused``, ``device``, ``backend``, ``inline``, ``abstracted_axes``, ...) go to
+    ``jax.jit``.
+
+    Args:
+        fun: The function to compile.
+        static_argnums: Positions of arguments treated as compile-time constants.
+        static_argnames: Names of keyword arguments treated as compile-time constants.
+        donate_argnums: Positions of arguments whose buffers may be reused.
+
+    Returns:
+        A :class:`JittedFunction` (or a decorator making one, when ``fun`` is omitted).
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> import brainstate as bst
+        >>> counter = bst.State(jnp.zeros(()))
+        >>> @bst.compile.jit
+        ... def step(x):
+        ...     counter.value += x
+        ...     return counter.value * 2
+        >>> float(step(1.0)), float(step(2.0)), float(counter.value)
+        (2.0, 6.0, 3.0)
+    """
+    if fun is None:
+        return functools.partial(
+            jit,
+            static_argnums=static_argnums,
+            static_argnames=static_argnames,
+            donate_argnums=donate_argnums,
+            **jit_kwargs,
+        )
+    return JittedFunction(fun, static_argnums, static_argnames, donate_argnums, **jit_kwargs)

@@ -1,0 +1,390 @@
+"""State-aware loops: ``scan``, ``for_loop``, ``while_loop``, ``bounded_while_loop``,
+and their checkpointed (memory-saving) variants."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+from jax import lax
+
+from brainstate_core import StateTraceError
+from brainstate_core.extend import StateTraceStack, read_state_values, write_state_values
+
+from .carry import as_carry, check_carry
+from .discovery import KnownStates, call_with_states, check_no_state_in, run_discovering
+from .progress_bar import ProgressBar, as_progress_bar
+
+__all__ = [
+    "scan",
+    "for_loop",
+    "while_loop",
+    "bounded_while_loop",
+    "checkpointed_scan",
+    "checkpointed_for_loop",
+]
+
+ScanImpl = Callable[..., tuple[Any, Any]]
+
+
+def _name(f: Callable) -> str:
+    return getattr(f, "__qualname__", None) or repr(f)
+
+
+def _loop_length(xs: Any, length: int | None, where: str) -> int:
+    leaves = jax.tree.leaves(xs)
+    lengths = {int(jnp.shape(leaf)[0]) for leaf in leaves if jnp.ndim(leaf) > 0}
+    if any(jnp.ndim(leaf) == 0 for leaf in leaves):
+        raise ValueError(f"{where}: every array in xs needs a leading axis to loop over.")
+    if len(lengths) > 1:
+        raise ValueError(
+            f"{where}: the arrays in xs have different leading lengths {sorted(lengths)}."
+        )
+    if length is not None:
+        if lengths and lengths != {length}:
+            raise ValueError(
+                f"{where}: length={length} but xs have leading length {lengths.pop()}."
+            )
+        return int(length)
+    if not lengths:
+        raise ValueError(f"{where}: give `length=` when there are no xs to loop over.")
+    return lengths.pop()
+
+
+def _stateful_scan(
+    f: Callable,
+    init: Any,
+    xs: Any,
+    length: int | None,
+    reverse: bool,
+    unroll: int | bool,
+    pbar: ProgressBar | bool | int | None,
+    where: str,
+    scan_impl: ScanImpl,
+) -> tuple[Any, Any]:
+    n = _loop_length(xs, length, where)
+    bar = as_progress_bar(pbar)
+    known = KnownStates()
+
+    def attempt() -> tuple[Any, Any, list, list]:
+        write_states, read_states = known.split()
+        states = write_states + read_states
+        n_w = len(write_states)
+        carry0 = as_carry(read_state_values(write_states))
+        read_vals = read_state_values(read_states)
+
+        def body(carry: Any, x: Any) -> tuple[Any, Any]:
+            user_carry, state_carry, i = carry
+            out, after = call_with_states(
+                f, (user_carry, x), {}, states, list(state_carry) + read_vals, known, where=where
+            )
+            check_no_state_in(out, where)
+            if not (isinstance(out, tuple) and len(out) == 2):
+                raise TypeError(
+                    f"{where}: the scanned function must return a pair (carry, y), got "
+                    f"{type(out).__name__}."
+                )
+            new_state_carry = check_carry(write_states, state_carry, after[:n_w], where)
+            if bar is not None:
+                bar.step(i, n)
+            return (out[0], new_state_carry, i + 1), out[1]
+
+        (carry, final, _), ys = scan_impl(
+            body, (init, carry0, jnp.asarray(0, jnp.int32)), xs, n, reverse, unroll
+        )
+        return carry, ys, write_states, final
+
+    carry, ys, write_states, final = run_discovering(known, attempt)
+    write_state_values(write_states, final)
+    return carry, ys
+
+
+def _lax_scan(body, init, xs, length, reverse, unroll):
+    return lax.scan(body, init, xs, length=length, reverse=reverse, unroll=unroll)
+
+
+def scan(
+    f: Callable[[Any, Any], tuple[Any, Any]],
+    init: Any,
+    xs: Any = None,
+    length: int | None = None,
+    reverse: bool = False,
+    unroll: int | bool = 1,
+    pbar: ProgressBar | bool | int | None = None,
+) -> tuple[Any, Any]:
+    """``jax.lax.scan`` over a function that may read and write States.
+
+    States written by ``f`` are carried through the loop and hold their final values
+    afterwards; States only read are closed over.
+
+    Args:
+        f: ``f(carry, x) -> (carry, y)``.
+        init: The initial carry.
+        xs: Pytree of arrays scanned along their leading axis (or None with ``length``).
+        length: Number of steps (needed when ``xs`` is None).
+        reverse: Scan from the end.
+        unroll: Loop unrolling factor, as in ``jax.lax.scan``.
+        pbar: A :class:`ProgressBar`, ``True``, or a report frequency.
+
+    Returns:
+        ``(final_carry, stacked_ys)``.
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> import brainstate as bst
+        >>> acc = bst.State(jnp.zeros(()))
+        >>> def step(c, x):
+        ...     acc.value += x
+        ...     return c + 1, acc.value
+        >>> c, ys = bst.compile.scan(step, 0, jnp.arange(4.))
+        >>> int(c), ys.tolist(), float(acc.value)
+        (4, [0.0, 1.0, 3.0, 6.0], 6.0)
+    """
+    return _stateful_scan(
+        f, init, xs, length, reverse, unroll, pbar, f"scan({_name(f)})", _lax_scan
+    )
+
+
+def _for_body(f: Callable) -> Callable:
+    def body(carry: Any, x: Any) -> tuple[Any, Any]:
+        return carry, f(*x)
+
+    body.__qualname__ = _name(f)
+    return body
+
+
+def for_loop(
+    f: Callable[..., Any],
+    *xs: Any,
+    length: int | None = None,
+    reverse: bool = False,
+    unroll: int | bool = 1,
+    pbar: ProgressBar | bool | int | None = None,
+) -> Any:
+    """Call ``f(*x_t)`` for each step ``t`` in one compiled loop; return the stacked outputs.
+
+    Args:
+        f: The loop body; it receives one slice of each of ``xs``.
+        *xs: Arrays (pytrees) looped over along their leading axis.
+        length: Number of steps, when ``xs`` is empty.
+        reverse: Loop from the end.
+        unroll: Loop unrolling factor.
+        pbar: A :class:`ProgressBar`, ``True``, or a report frequency.
+
+    Returns:
+        The outputs of ``f`` stacked along a new leading axis.
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> import brainstate as bst
+        >>> a = bst.State(1.)
+        >>> def add(i):
+        ...     a.value += 1.
+        >>> _ = bst.compile.for_loop(add, jnp.arange(10))
+        >>> print(a.value)
+        11.0
+    """
+    where = f"for_loop({_name(f)})"
+    _, ys = _stateful_scan(
+        _for_body(f), None, xs, length, reverse, unroll, pbar, where, _lax_scan
+    )
+    return ys
+
+
+def _checkpointed_impl(base: int) -> ScanImpl:
+    """A scan that keeps O(base * log_base(n)) carries for the backward pass."""
+
+    def impl(body, init, xs, length, reverse, unroll):
+        if reverse:
+            xs = jax.tree.map(lambda a: jnp.flip(a, 0), xs)
+        carry, ys = _nested(body, init, xs, length, unroll)
+        if reverse:
+            ys = jax.tree.map(lambda a: jnp.flip(a, 0), ys)
+        return carry, ys
+
+    def _nested(body, init, xs, length, unroll):
+        if length <= base:
+            return lax.scan(jax.checkpoint(body), init, xs, length=length, unroll=unroll)
+        chunk = math.ceil(length / base)
+        n_full = length // chunk
+        main = n_full * chunk
+
+        def outer(carry, x_chunk):
+            return _nested(body, carry, x_chunk, chunk, unroll)
+
+        xs_main = jax.tree.map(lambda a: a[:main].reshape((n_full, chunk, *a.shape[1:])), xs)
+        carry, ys = lax.scan(jax.checkpoint(outer), init, xs_main, length=n_full)
+        ys = jax.tree.map(lambda a: a.reshape((main, *a.shape[2:])), ys)
+        if main < length:
+            xs_rest = jax.tree.map(lambda a: a[main:], xs)
+            carry, ys_rest = _nested(body, carry, xs_rest, length - main, unroll)
+            ys = jax.tree.map(lambda a, b: jnp.concatenate([a, b]), ys, ys_rest)
+        return carry, ys
+
+    return impl
+
+
+def checkpointed_scan(
+    f: Callable[[Any, Any], tuple[Any, Any]],
+    init: Any,
+    xs: Any = None,
+    length: int | None = None,
+    reverse: bool = False,
+    unroll: int | bool = 1,
+    pbar: ProgressBar | bool | int | None = None,
+    base: int = 16,
+) -> tuple[Any, Any]:
+    """:func:`scan` whose reverse-mode gradient needs O(base·log n) memory, not O(n).
+
+    The loop is split into nested chunks of ``base`` steps; only the carries at chunk
+    boundaries are stored and each chunk is recomputed during the backward pass. Values
+    and gradients equal those of :func:`scan`.
+
+    Examples:
+        >>> import jax, jax.numpy as jnp
+        >>> import brainstate as bst
+        >>> def total(w):
+        ...     return bst.compile.checkpointed_scan(lambda c, x: (c * w + x, None), 0., jnp.ones(100))[0]
+        >>> bool(jnp.allclose(jax.grad(total)(0.5), jax.grad(lambda w: jax.lax.scan(lambda c, x: (c * w + x, None), 0., jnp.ones(100))[0])(0.5)))
+        True
+    """
+    if base < 2:
+        raise ValueError(f"checkpointed_scan: base must be >= 2, got {base}.")
+    where = f"checkpointed_scan({_name(f)})"
+    return _stateful_scan(
+        f, init, xs, length, reverse, unroll, pbar, where, _checkpointed_impl(base)
+    )
+
+
+def checkpointed_for_loop(
+    f: Callable[..., Any],
+    *xs: Any,
+    length: int | None = None,
+    reverse: bool = False,
+    unroll: int | bool = 1,
+    pbar: ProgressBar | bool | int | None = None,
+    base: int = 16,
+) -> Any:
+    """:func:`for_loop` with O(base·log n) memory for reverse-mode gradients.
+
+    See :func:`checkpointed_scan`.
+    """
+    if base < 2:
+        raise ValueError(f"checkpointed_for_loop: base must be >= 2, got {base}.")
+    where = f"checkpointed_for_loop({_name(f)})"
+    _, ys = _stateful_scan(
+        _for_body(f), None, xs, length, reverse, unroll, pbar, where, _checkpointed_impl(base)
+    )
+    return ys
+
+
+def while_loop(
+    cond_fun: Callable[[Any], Any],
+    body_fun: Callable[[Any], Any],
+    init_val: Any,
+) -> Any:
+    """``jax.lax.while_loop`` over functions that may use States.
+
+    ``body_fun`` may read and write States (written ones are carried); ``cond_fun`` may read
+    States but not write them.
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> import brainstate as bst
+        >>> c = bst.State(0.)
+        >>> def body(j):
+        ...     c.value += 1.
+        ...     return j + 1
+        >>> int(bst.compile.while_loop(lambda j: j < 5, body, 0)), float(c.value)
+        (5, 5.0)
+    """
+    where_c = f"while_loop cond_fun ({_name(cond_fun)})"
+    where_b = f"while_loop body_fun ({_name(body_fun)})"
+    known = KnownStates()
+
+    def attempt() -> tuple[Any, list, list]:
+        write_states, read_states = known.split()
+        states = write_states + read_states
+        n_w = len(write_states)
+        carry0 = as_carry(read_state_values(write_states))
+        read_vals = read_state_values(read_states)
+
+        def cond(carry: Any) -> Any:
+            val, state_carry = carry
+            out, _ = call_with_states(
+                cond_fun, (val,), {}, states, list(state_carry) + read_vals, known,
+                where=where_c, allow_write=False,
+            )
+            return out
+
+        def body(carry: Any) -> Any:
+            val, state_carry = carry
+            out, after = call_with_states(
+                body_fun, (val,), {}, states, list(state_carry) + read_vals, known, where=where_b
+            )
+            check_no_state_in(out, where_b)
+            return out, check_carry(write_states, state_carry, after[:n_w], where_b)
+
+        val, final = lax.while_loop(cond, body, (init_val, carry0))
+        return val, write_states, final
+
+    val, write_states, final = run_discovering(known, attempt)
+    write_state_values(write_states, final)
+    return val
+
+
+def bounded_while_loop(
+    cond_fun: Callable[[Any], Any],
+    body_fun: Callable[[Any], Any],
+    init_val: Any,
+    max_steps: int,
+    base: int | None = None,
+) -> Any:
+    """A while loop of at most ``max_steps`` iterations that reverse-mode autodiff can cross.
+
+    Runs as a fixed-length scan in which each step applies ``body_fun`` only while
+    ``cond_fun`` holds, so the result equals that of :func:`while_loop` whenever the loop
+    ends within ``max_steps`` (and stops after ``max_steps`` otherwise).
+
+    Args:
+        cond_fun: ``cond_fun(val) -> bool``; may read States, not write them.
+        body_fun: ``body_fun(val) -> val``; may read and write States.
+        init_val: The initial loop value.
+        max_steps: The iteration bound.
+        base: When given, use :func:`checkpointed_scan` with this base to save memory.
+
+    Examples:
+        >>> import jax
+        >>> import brainstate as bst
+        >>> int(bst.compile.bounded_while_loop(lambda i: i < 10, lambda i: i + 1, 0, max_steps=100))
+        10
+        >>> float(jax.grad(lambda x: bst.compile.bounded_while_loop(lambda v: v < 10., lambda v: v * 2., x, 20))(1.5))
+        8.0
+    """
+    from .conditions import cond as stateful_cond
+
+    if int(max_steps) < 0:
+        raise ValueError(f"bounded_while_loop: max_steps must be >= 0, got {max_steps}.")
+    where = f"bounded_while_loop cond_fun ({_name(cond_fun)})"
+
+    def checked_cond(val: Any) -> Any:
+        with StateTraceStack(name=where) as rec:
+            pred = cond_fun(val)
+        if rec.get_write_states():
+            raise StateTraceError(
+                f"{where} may read States but not write them; it wrote "
+                f"{', '.join(s.describe() for s in rec.get_write_states())}."
+            )
+        return pred
+
+    def step(val: Any, _: Any) -> tuple[Any, None]:
+        return stateful_cond(checked_cond(val), body_fun, lambda v: v, val), None
+
+    if base is None:
+        val, _ = scan(step, init_val, None, length=int(max_steps))
+    else:
+        val, _ = checkpointed_scan(step, init_val, None, length=int(max_steps), base=base)
+    return val

@@ -1,0 +1,110 @@
+"""A tqdm progress bar for compiled loops, fed by a host callback."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+from jax import lax
+
+__all__ = ["ProgressBar", "as_progress_bar"]
+
+
+class ProgressBar:
+    """Show the progress of ``for_loop``/``scan``/``checkpointed_*`` with tqdm.
+
+    The compiled loop reports to the host every ``freq`` steps (or ``count`` times in all);
+    a loop without a progress bar has no callback at all.
+
+    Args:
+        freq: Report every ``freq`` steps. Defaults to about 20 reports per loop.
+        count: Report this many times over the loop (alternative to ``freq``).
+        desc: Text shown before the bar.
+        **tqdm_kwargs: Passed to ``tqdm.tqdm``.
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> import brainstate as bst
+        >>> total = bst.State(jnp.zeros(()))
+        >>> def step(i):
+        ...     total.value += i
+        >>> _ = bst.compile.for_loop(step, jnp.arange(100.), pbar=bst.compile.ProgressBar(freq=50, disable=True))
+        >>> float(total.value)
+        4950.0
+    """
+
+    def __init__(
+        self,
+        freq: int | None = None,
+        count: int | None = None,
+        desc: str = "Running",
+        **tqdm_kwargs: Any,
+    ) -> None:
+        if freq is not None and count is not None:
+            raise ValueError("ProgressBar takes `freq` or `count`, not both.")
+        if freq is not None and freq <= 0:
+            raise ValueError(f"ProgressBar(freq=...) must be a positive int, got {freq!r}.")
+        if count is not None and count <= 0:
+            raise ValueError(f"ProgressBar(count=...) must be a positive int, got {count!r}.")
+        try:
+            import tqdm  # noqa: F401
+        except ImportError as e:  # pragma: no cover - tqdm is a dependency
+            raise ImportError("ProgressBar needs tqdm: `pip install tqdm`.") from e
+        self.freq = freq
+        self.count = count
+        self.desc = desc
+        self.tqdm_kwargs = tqdm_kwargs
+        self._bar: Any = None
+        self._done = 0
+        self._lock = threading.Lock()
+
+    def _period(self, length: int) -> int:
+        if self.freq is not None:
+            return self.freq
+        count = self.count if self.count is not None else 20
+        return max(1, length // count)
+
+    def _report(self, n: Any, total: int) -> None:
+        import tqdm
+
+        n = int(n)
+        with self._lock:
+            if self._bar is None or n < self._done:
+                if self._bar is not None:
+                    self._bar.close()
+                self._bar = tqdm.tqdm(total=total, desc=self.desc, **self.tqdm_kwargs)
+                self._done = 0
+            self._bar.update(n - self._done)
+            self._done = n
+            if n >= total:
+                self._bar.close()
+                self._bar = None
+                self._done = 0
+
+    def step(self, i: Any, length: int) -> None:
+        """Inside the loop body: report step ``i`` (0-based) of ``length`` when it is due."""
+        period = self._period(length)
+        n = i + 1
+        due = jnp.logical_or(n % period == 0, n == length)
+
+        def report() -> None:
+            jax.debug.callback(lambda k: self._report(k, length), n, ordered=True)
+
+        lax.cond(due, report, lambda: None)
+
+
+def as_progress_bar(pbar: ProgressBar | bool | int | None) -> ProgressBar | None:
+    """Accept ``pbar=ProgressBar(...)``, ``True`` (defaults) or an int (report frequency)."""
+    if pbar is None or pbar is False:
+        return None
+    if pbar is True:
+        return ProgressBar()
+    if isinstance(pbar, ProgressBar):
+        return pbar
+    if isinstance(pbar, int):
+        return ProgressBar(freq=pbar)
+    raise TypeError(
+        f"pbar must be a ProgressBar, True/False/None or an int frequency, got {type(pbar).__name__}."
+    )

@@ -1,0 +1,237 @@
+"""``StatefulFunction``: a function over States as a closed jaxpr, and ``make_jaxpr``."""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from typing import Any, NamedTuple
+
+import jax
+from jax.extend.core import ClosedJaxpr, jaxpr_as_fun
+
+from brainstate_core import State
+from brainstate_core.extend import read_state_values, write_state_values
+
+from .discovery import KnownStates, call_with_states, check_no_state_in, run_discovering
+
+__all__ = ["StatefulFunction", "make_jaxpr"]
+
+
+class _Trace(NamedTuple):
+    jaxpr: ClosedJaxpr
+    states: tuple[State, ...]
+    written: tuple[bool, ...]
+    state_avals: tuple[Any, ...]
+    out_shapes: Any
+    out_tree: Any
+
+
+def _avals(values: Sequence[Any]) -> tuple[Any, ...]:
+    return tuple(jax.typeof(leaf) for leaf in jax.tree.leaves(values))
+
+
+class StatefulFunction:
+    """A function that reads and writes States, traced into a closed jaxpr per signature.
+
+    The jaxpr's inputs are the dynamic arguments followed by the values of every State the
+    function touches; its outputs are the function's result followed by the new values of
+    the States it writes. Traces are cached by the static arguments, the shapes/dtypes of
+    the dynamic arguments and the shapes/dtypes of the States' values, so a State whose
+    shape changed is retraced rather than served a stale program.
+
+    Args:
+        fun: The function.
+        static_argnums: Positions of arguments that are compile-time constants (hashable).
+        static_argnames: Names of keyword arguments that are compile-time constants.
+        name: Label used in error messages.
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> import brainstate as bst
+        >>> a = bst.State(jnp.ones(2))
+        >>> def f(x):
+        ...     a.value = a.value * x
+        ...     return a.value.sum()
+        >>> sf = bst.compile.StatefulFunction(f)
+        >>> jaxpr = sf.get_jaxpr(2.0)
+        >>> sf.get_write_states(2.0) == [a]
+        True
+        >>> float(sf(3.0)), a.value.tolist()
+        (6.0, [3.0, 3.0])
+    """
+
+    def __init__(
+        self,
+        fun: Callable[..., Any],
+        static_argnums: int | Sequence[int] = (),
+        static_argnames: str | Iterable[str] = (),
+        name: str | None = None,
+    ) -> None:
+        self.fun = fun
+        self.static_argnums = (
+            (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
+        )
+        self.static_argnames = (
+            (static_argnames,) if isinstance(static_argnames, str) else tuple(static_argnames)
+        )
+        self.name = name or getattr(fun, "__qualname__", None) or repr(fun)
+        self._known = KnownStates()
+        self._cache: dict[Hashable, _Trace] = {}
+        self._lock = threading.Lock()
+
+    # -- splitting arguments ----------------------------------------------------------------
+    def _split(self, args: tuple, kwargs: dict) -> tuple[tuple, dict, Hashable]:
+        static_pos = {i: args[i] for i in self.static_argnums if i < len(args)}
+        static_kw = {k: kwargs[k] for k in self.static_argnames if k in kwargs}
+        dyn_args = tuple(a for i, a in enumerate(args) if i not in static_pos)
+        dyn_kwargs = {k: v for k, v in kwargs.items() if k not in static_kw}
+        try:
+            key_static = (tuple(sorted(static_pos.items())), tuple(sorted(static_kw.items())))
+            hash(key_static)
+        except TypeError as e:
+            raise TypeError(
+                f"{self.name}: static arguments must be hashable; got {static_pos or static_kw}."
+            ) from e
+        leaves, tree = jax.tree.flatten((dyn_args, dyn_kwargs))
+        key = (key_static, tree, tuple(jax.typeof(leaf) for leaf in leaves))
+        return dyn_args, dyn_kwargs, key
+
+    def _rebuild(self, dyn_args: tuple, static_pos: dict) -> tuple:
+        args, it = [], iter(dyn_args)
+        for i in range(len(dyn_args) + len(static_pos)):
+            args.append(static_pos[i] if i in static_pos else next(it))
+        return tuple(args)
+
+    # -- tracing ----------------------------------------------------------------------------
+    def _trace(self, args: tuple, kwargs: dict) -> _Trace:
+        dyn_args, dyn_kwargs, key = self._split(args, kwargs)
+        entry = self._cache.get(key)
+        if entry is not None and _avals([s._value for s in entry.states]) == entry.state_avals:
+            return entry
+        static_pos = {i: args[i] for i in self.static_argnums if i < len(args)}
+        static_kw = {k: kwargs[k] for k in self.static_argnames if k in kwargs}
+        known = self._known
+        where = f"StatefulFunction({self.name})"
+
+        def attempt() -> _Trace:
+            states = tuple(known.states)
+
+            def pure(values: list, d_args: tuple, d_kwargs: dict) -> tuple[Any, list]:
+                full = self._rebuild(d_args, static_pos)
+                out, after = call_with_states(
+                    self.fun, full, {**d_kwargs, **static_kw}, states, values, known, where=where
+                )
+                check_no_state_in(out, where)
+                return out, [v for v, w in zip(after, known.written) if w]
+
+            values = read_state_values(states)
+            jaxpr, shapes = jax.make_jaxpr(pure, return_shape=True)(values, dyn_args, dyn_kwargs)
+            written = tuple(known.written[: len(states)])
+            return _Trace(
+                jaxpr, states, written, _avals(values), shapes[0], jax.tree.structure(shapes[0])
+            )
+
+        entry = run_discovering(known, attempt)
+        with self._lock:
+            self._cache[key] = entry
+        return entry
+
+    def make_jaxpr(self, *args: Any, **kwargs: Any) -> StatefulFunction:
+        """Trace for these arguments (if not cached); returns ``self`` for chaining."""
+        self._trace(args, kwargs)
+        return self
+
+    def get_jaxpr(self, *args: Any, **kwargs: Any) -> ClosedJaxpr:
+        """The closed jaxpr ``(state_values, dyn_args, dyn_kwargs) -> (out, written_values)``."""
+        return self._trace(args, kwargs).jaxpr
+
+    def get_states(self, *args: Any, **kwargs: Any) -> list[State]:
+        """Every State the function touches, in first-access order."""
+        return list(self._trace(args, kwargs).states)
+
+    def get_write_states(self, *args: Any, **kwargs: Any) -> list[State]:
+        t = self._trace(args, kwargs)
+        return [s for s, w in zip(t.states, t.written) if w]
+
+    def get_read_states(self, *args: Any, **kwargs: Any) -> list[State]:
+        t = self._trace(args, kwargs)
+        return [s for s, w in zip(t.states, t.written) if not w]
+
+    def get_out_shapes(self, *args: Any, **kwargs: Any) -> Any:
+        """The output's shapes and dtypes, as ``jax.ShapeDtypeStruct`` leaves."""
+        return self._trace(args, kwargs).out_shapes
+
+    def jaxpr_call(self, state_values: Sequence[Any], *args: Any, **kwargs: Any) -> tuple[list, Any]:
+        """Evaluate the traced program on explicit State values (no State is touched).
+
+        Returns:
+            ``(new_values, out)``: the values of all States (written ones updated), and the
+            function's output.
+        """
+        t = self._trace(args, kwargs)
+        dyn_args, dyn_kwargs, _ = self._split(args, kwargs)
+        flat_in = jax.tree.leaves((list(state_values), dyn_args, dyn_kwargs))
+        flat_out = jaxpr_as_fun(t.jaxpr)(*flat_in)
+        n_out = t.out_tree.num_leaves
+        out = jax.tree.unflatten(t.out_tree, flat_out[:n_out])
+        written_vals = jax.tree.unflatten(
+            jax.tree.structure([v for v, w in zip(state_values, t.written) if w]),
+            flat_out[n_out:],
+        )
+        new_values, it = [], iter(written_vals)
+        for v, w in zip(state_values, t.written):
+            new_values.append(next(it) if w else v)
+        return new_values, out
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Run the traced program with the States' current values and write results back."""
+        t = self._trace(args, kwargs)
+        new_values, out = self.jaxpr_call(read_state_values(t.states), *args, **kwargs)
+        written = [(s, v) for s, v, w in zip(t.states, new_values, t.written) if w]
+        write_state_values([s for s, _ in written], [v for _, v in written])
+        return out
+
+    def clear_cache(self) -> None:
+        with self._lock:
+            self._cache.clear()
+        self._known.clear()
+
+    def __repr__(self) -> str:
+        return f"StatefulFunction({self.name}, cached_traces={len(self._cache)})"
+
+
+def make_jaxpr(
+    fun: Callable[..., Any],
+    static_argnums: int | Sequence[int] = (),
+    static_argnames: str | Iterable[str] = (),
+    return_shape: bool = False,
+) -> Callable[..., Any]:
+    """Like ``jax.make_jaxpr``, for functions that use States.
+
+    Returns:
+        A function that, called with the arguments, returns ``(jaxpr, states)`` (and the
+        output shapes when ``return_shape=True``): the closed jaxpr over
+        ``(state_values, dyn_args, dyn_kwargs)`` and the States in input order.
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> import brainstate as bst
+        >>> s = bst.State(jnp.zeros(3))
+        >>> def f(x):
+        ...     s.value += x
+        ...     return s.value
+        >>> jaxpr, states = bst.compile.make_jaxpr(f)(1.0)
+        >>> states == [s]
+        True
+    """
+    sf = StatefulFunction(fun, static_argnums, static_argnames)
+
+    @functools.wraps(fun)
+    def make(*args: Any, **kwargs: Any) -> Any:
+        t = sf._trace(args, kwargs)
+        if return_shape:
+            return t.jaxpr, list(t.states), t.out_shapes
+        return t.jaxpr, list(t.states)
+
+    return make

@@ -1,0 +1,10 @@
+"""The public API of brainstate_core matches its checked-in snapshot (API.txt)."""
+
+import pathlib
+
+import brainstate_core
+from brainstate_core.extend import check_api_snapshot
+
+
+def test_public_api_matches_snapshot():
+    check_api_snapshot(brainstate_core, pathlib.Path(__file__).parents[1] / "API.txt")
