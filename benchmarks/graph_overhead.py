@@ -18,7 +18,6 @@ import timeit
 from collections.abc import Callable
 
 import jax.numpy as jnp
-import numpy as np
 
 import brainstate_core as bsc
 import brainstate_graph as graph
@@ -110,7 +109,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     budget = 0.05 if args.quick else 0.5
 
-    flax_note = f"flax {sys.modules['flax'].__version__}" if nnx is not None else "flax not installed"
+    flax_note = (
+        f"flax {sys.modules['flax'].__version__}" if nnx is not None else "flax not installed"
+    )
     print(f"brainstate-graph overhead, µs per call (best of 5); nnx: {flax_note}")
     header = f"{'operation':<14}{'States':>7}{'brainstate':>13}{'nnx':>11}{'bs / nnx':>10}"
     print(header)
@@ -126,7 +127,6 @@ def main(argv: list[str] | None = None) -> None:
             else:
                 col, ratio = f"{'-':>11}", f"{'-':>10}"
             print(f"{name:<14}{n:>7}{t_ours:13.1f}{col}{ratio}")
-    np.set_printoptions()
 
 
 if __name__ == "__main__":

@@ -188,10 +188,16 @@ def test_source_info_in_helper_and_user_subclass():
 
 
 def test_source_info_of_state_made_from_ref():
+    # a State rebuilt from its ref (e.g. by graph.treefy_merge) points at the original site
     ref = State(1.0).to_state_ref()
-    s = ref.to_state()
     line = _line() - 1
+    s = ref.to_state()
     assert s.source_info == f"{__file__}:{line}"
+    # a ref that went through a pytree transformation lost the site: it is where we rebuild
+    mapped = jax.tree.map(lambda v: v, ref)
+    s2 = mapped.to_state()
+    line = _line() - 1
+    assert s2.source_info == f"{__file__}:{line}"
 
 
 # -- helpers --------------------------------------------------------------------------------

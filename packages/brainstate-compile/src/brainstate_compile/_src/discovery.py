@@ -19,6 +19,8 @@ import jax
 from brainstate_core import State, StateTraceError
 from brainstate_core.extend import StateTraceStack, get_raw_values
 
+from .errors import diagnose_failed_call
+
 __all__ = [
     "KnownStates",
     "Rediscover",
@@ -107,7 +109,7 @@ def call_with_states(
     its value from before the call when this returns or raises.
 
     Raises:
-        Rediscover: ``fun`` touched a State outside ``known``, or wrote one that ``known``
+        Rediscover: ``fun`` touched a State outside ``states``, or wrote one that ``known``
             had as read-only; ``known`` has grown and the caller should trace again.
         StateTraceError: ``allow_write`` is False and ``fun`` wrote a State.
     """
@@ -130,19 +132,32 @@ def call_with_states(
         recorder.recover_original_values()
         for s, v in zip(states, saved):
             s.restore_value(v)
-    if known.absorb(recorder):
+    if known.absorb(recorder) or _touched_others(recorder, states):
+        # the set grew; or another thread grew it first while this trace was given less
         raise Rediscover(known)
     return out, after
 
 
+def _touched_others(recorder: StateTraceStack, states: Sequence[State]) -> bool:
+    given = {id(s) for s in states}
+    return any(id(s) not in given for s in recorder.states)
+
+
 def run_discovering(known: KnownStates, attempt: Callable[[], Any]) -> Any:
-    """Call ``attempt()`` until it no longer raises this ``known`` set's :class:`Rediscover`."""
+    """Call ``attempt()`` until it no longer raises this ``known`` set's :class:`Rediscover`.
+
+    A failure of the compiled program caused by :func:`jit_error_if` is re-raised as its
+    :class:`JitError` (as :func:`jit` does), not as XLA's runtime error.
+    """
     for _ in range(_MAX_DISCOVERY_ROUNDS):
         try:
             return attempt()
         except Rediscover as e:
             if e.known is not known:
                 raise
+        except Exception as e:
+            diagnose_failed_call(e, (), "")
+            raise
     raise StateTraceError(  # pragma: no cover - a function would need to touch new States forever
         f"the set of States kept changing over {_MAX_DISCOVERY_ROUNDS} traces; a function "
         "must touch the same States each time it is traced with the same arguments."

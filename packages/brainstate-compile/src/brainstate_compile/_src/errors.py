@@ -30,7 +30,7 @@ _lock = threading.Lock()
 def set_pending_error(err: BaseException) -> None:
     """Remember an error raised in a host callback so the caller can re-raise it cleanly."""
     with _lock:  # callbacks may run on an XLA thread, not the caller's
-        _pending_global.append(err)
+        _pending_global[:] = [err]  # only the latest is ever taken; keep no old tracebacks
 
 
 def take_pending_error() -> BaseException | None:

@@ -17,6 +17,7 @@ from brainstate_core.extend import (
 
 from .discovery import KnownStates, Rediscover, call_with_states, check_no_state_in, run_discovering
 from .errors import diagnose_failed_call
+from .stateful_function import infer_static_args
 
 __all__ = ["jit", "JittedFunction"]
 
@@ -52,7 +53,7 @@ class JittedFunction:
         self._known = KnownStates()
         where = f"jit({getattr(fun, '__qualname__', repr(fun))})"
         self._where = where
-        statics = _as_tuple(static_argnums)
+        statics, static_argnames = infer_static_args(fun, static_argnums, static_argnames)
         if any(i < 0 for i in statics):
             raise ValueError(
                 f"{where}: static_argnums must be non-negative positions, got {statics}"
@@ -63,18 +64,17 @@ class JittedFunction:
                 jit_kwargs["in_shardings"] = (None, *shard)
         if "out_shardings" in jit_kwargs and jit_kwargs["out_shardings"] is not None:
             jit_kwargs["out_shardings"] = (jit_kwargs["out_shardings"], None)
-        self._jitted = jax.jit(
-            self._pure,
+        self._jit_kwargs: dict[str, Any] = dict(
             static_argnums=tuple(i + 1 for i in statics),
             static_argnames=static_argnames,
             donate_argnums=tuple(i + 1 for i in _as_tuple(donate_argnums)),
             **jit_kwargs,
         )
+        self._jitted = jax.jit(functools.partial(self._pure, self._known), **self._jit_kwargs)
         functools.update_wrapper(self, fun)
 
     # The function jax.jit traces. `state_values` covers a prefix of the known States.
-    def _pure(self, state_values: list[Any], *args: Any, **kwargs: Any) -> Any:
-        known = self._known
+    def _pure(self, known: KnownStates, state_values: list[Any], *args: Any, **kwargs: Any) -> Any:
         states = known.states[: len(state_values)]
         out, after = call_with_states(
             self.fun, args, kwargs, states, state_values, known, where=self._where
@@ -87,7 +87,7 @@ class JittedFunction:
         if jax.config.jax_disable_jit:
             return self.fun(*args, **kwargs)
         if is_recording():  # nested in another transform: let it see our States
-            return run_discovering(self._known, lambda: self._call_recorded(args, kwargs))
+            return self._call_recorded(args, kwargs)
         known = self._known
         while True:
             states = known.states
@@ -106,11 +106,20 @@ class JittedFunction:
         return out
 
     def _call_recorded(self, args: tuple, kwargs: dict) -> Any:
-        states = self._known.states
-        out, written = self._jitted(read_state_values(states), *args, **kwargs)
-        for i, v in written.items():
-            states[i].value = v
-        return out
+        # Traced inside another transform: the States found here may be local to the
+        # enclosing trace and die with it, so they are found afresh for this trace and never
+        # enter the persistent set used by top-level calls.
+        known = KnownStates()
+        jitted = jax.jit(functools.partial(self._pure, known), **self._jit_kwargs)
+
+        def attempt() -> Any:
+            states = known.states
+            out, written = jitted(read_state_values(states), *args, **kwargs)
+            for i, v in written.items():
+                states[i].value = v
+            return out
+
+        return run_discovering(known, attempt)
 
     # -- ahead-of-time API ----------------------------------------------------------------
     def lower(self, *args: Any, **kwargs: Any) -> Any:

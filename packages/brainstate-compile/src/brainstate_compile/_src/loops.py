@@ -4,6 +4,8 @@ and their checkpointed (memory-saving) variants."""
 from __future__ import annotations
 
 import math
+import threading
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -12,9 +14,16 @@ import jax.numpy as jnp
 from jax import lax
 
 from brainstate_core import StateTraceError
-from brainstate_core.extend import StateTraceStack, read_state_values, write_state_values
+from brainstate_core.extend import (
+    StateTraceStack,
+    is_recording,
+    is_tracer,
+    read_state_values,
+    write_state_values,
+)
 
 from .carry import as_carry, check_carry
+from .jit import JittedFunction
 from .discovery import KnownStates, call_with_states, check_no_state_in, run_discovering
 from .progress_bar import ProgressBar, as_progress_bar
 
@@ -55,6 +64,72 @@ def _loop_length(xs: Any, length: int | None, where: str) -> int:
 
 
 def _stateful_scan(
+    f: Callable,
+    init: Any,
+    xs: Any,
+    length: int | None,
+    reverse: bool,
+    unroll: int | bool,
+    pbar: ProgressBar | bool | int | None,
+    where: str,
+    scan_impl: ScanImpl,
+    cache: tuple[Callable, Callable[[Callable], Callable], Any] | None = None,
+) -> tuple[Any, Any]:
+    """Run a State-aware scan; at top level, through a compiled program cached per function.
+
+    ``cache`` is ``(user_fn, body_factory, impl_key)``: called outside of any trace, the loop
+    is compiled once per user function and loop configuration and reused by later calls
+    (a loop built anew would otherwise recompile on every call).
+    """
+    if cache is not None and not is_recording():
+        leaves = jax.tree.leaves((init, xs))
+        if not any(is_tracer(leaf) for leaf in leaves):
+            compiled = _top_level_loop(
+                cache, length, reverse, unroll, pbar, where, scan_impl, (init, xs)
+            )
+            if compiled is not None:
+                return compiled(init, xs)
+    return _stateful_scan_traced(f, init, xs, length, reverse, unroll, pbar, where, scan_impl)
+
+
+_TOP_LEVEL_LOOPS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_TOP_LEVEL_LOCK = threading.Lock()
+
+
+def _top_level_loop(
+    cache: tuple[Callable, Callable[[Callable], Callable], Any],
+    length: int | None,
+    reverse: bool,
+    unroll: int | bool,
+    pbar: ProgressBar | bool | int | None,
+    where: str,
+    scan_impl: ScanImpl,
+    args: tuple,
+) -> JittedFunction | None:
+    user_fn, body_factory, impl_key = cache
+    n = _loop_length(args[1], length, where)
+    bar = as_progress_bar(pbar)
+    key = (body_factory, n, reverse, unroll, id(bar) if bar is not None else None, impl_key)
+    with _TOP_LEVEL_LOCK:
+        try:
+            per_fn = _TOP_LEVEL_LOOPS.setdefault(user_fn, {})
+        except TypeError:  # not weak-referenceable: compile per call
+            return None
+        compiled = per_fn.get(key)
+        if compiled is None:
+            fn_ref = weakref.ref(user_fn)  # the cache must not keep the function alive
+
+            def run(init: Any, xs: Any) -> tuple[Any, Any]:
+                return _stateful_scan_traced(
+                    body_factory(fn_ref()), init, xs, n, reverse, unroll, bar, where, scan_impl
+                )
+
+            run.__qualname__ = where
+            compiled = per_fn[key] = JittedFunction(run)
+    return compiled
+
+
+def _stateful_scan_traced(
     f: Callable,
     init: Any,
     xs: Any,
@@ -143,9 +218,14 @@ def scan(
         >>> int(c), ys.tolist(), float(acc.value)
         (4, [0.0, 1.0, 3.0, 6.0], 6.0)
     """
+    where = f"scan({_name(f)})"
     return _stateful_scan(
-        f, init, xs, length, reverse, unroll, pbar, f"scan({_name(f)})", _lax_scan
+        f, init, xs, length, reverse, unroll, pbar, where, _lax_scan, (f, _same_body, None)
     )
+
+
+def _same_body(f: Callable) -> Callable:
+    return f
 
 
 def _for_body(f: Callable) -> Callable:
@@ -189,7 +269,8 @@ def for_loop(
     """
     where = f"for_loop({_name(f)})"
     _, ys = _stateful_scan(
-        _for_body(f), None, xs, length, reverse, unroll, pbar, where, _lax_scan
+        _for_body(f), None, xs, length, reverse, unroll, pbar, where, _lax_scan,
+        (f, _for_body, None),
     )
     return ys
 
@@ -255,7 +336,8 @@ def checkpointed_scan(
         raise ValueError(f"checkpointed_scan: base must be >= 2, got {base}.")
     where = f"checkpointed_scan({_name(f)})"
     return _stateful_scan(
-        f, init, xs, length, reverse, unroll, pbar, where, _checkpointed_impl(base)
+        f, init, xs, length, reverse, unroll, pbar, where, _checkpointed_impl(base),
+        (f, _same_body, ("checkpointed", base)),
     )
 
 
@@ -276,7 +358,8 @@ def checkpointed_for_loop(
         raise ValueError(f"checkpointed_for_loop: base must be >= 2, got {base}.")
     where = f"checkpointed_for_loop({_name(f)})"
     _, ys = _stateful_scan(
-        _for_body(f), None, xs, length, reverse, unroll, pbar, where, _checkpointed_impl(base)
+        _for_body(f), None, xs, length, reverse, unroll, pbar, where, _checkpointed_impl(base),
+        (f, _for_body, ("checkpointed", base)),
     )
     return ys
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import jax
 
-from brainstate_core.extend import read_state_values, write_state_values
+from brainstate_core.extend import is_recording, read_state_values, write_state_values
 
 from .discovery import KnownStates, call_with_states, check_no_state_in, run_discovering
 
@@ -32,7 +32,8 @@ class _Remat:
         functools.update_wrapper(self, fun, updated=())
 
     def __call__(self, *args: Any) -> Any:
-        known = self._known
+        # inside another transform the States may be local to its trace: find them afresh
+        known = KnownStates() if is_recording() else self._known
 
         def attempt() -> tuple[Any, dict, list]:
             states = known.states

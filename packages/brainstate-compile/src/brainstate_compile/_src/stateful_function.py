@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import threading
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import Any, NamedTuple
@@ -15,7 +16,38 @@ from brainstate_core.extend import read_state_values, write_state_values
 
 from .discovery import KnownStates, call_with_states, check_no_state_in, run_discovering
 
-__all__ = ["StatefulFunction", "make_jaxpr"]
+__all__ = ["StatefulFunction", "make_jaxpr", "infer_static_args"]
+
+
+def infer_static_args(
+    fun: Callable[..., Any],
+    static_argnums: int | Sequence[int] | None,
+    static_argnames: str | Iterable[str] | None,
+) -> tuple[tuple[int, ...], tuple[str, ...]]:
+    """Complete ``static_argnums``/``static_argnames`` from ``fun``'s signature, as ``jax.jit``.
+
+    When only one of the two is given, the positional-or-keyword parameters it names are
+    added to the other, so a static argument stays static whether it is passed by position
+    or by keyword.
+    """
+    if static_argnums is None or isinstance(static_argnums, int):
+        nums = () if static_argnums is None else (static_argnums,)
+    else:
+        nums = tuple(static_argnums)
+    if static_argnames is None or isinstance(static_argnames, str):
+        names = () if static_argnames is None else (static_argnames,)
+    else:
+        names = tuple(static_argnames)
+    if bool(nums) == bool(names):  # neither given, or both given: nothing to infer (as JAX)
+        return nums, names
+    try:
+        params = list(inspect.signature(fun).parameters.values())
+    except (TypeError, ValueError):  # builtins and other objects without a signature
+        return nums, names
+    pairs = [(i, p.name) for i, p in enumerate(params) if p.kind is p.POSITIONAL_OR_KEYWORD]
+    if nums:
+        return nums, tuple(name for i, name in pairs if i in nums)
+    return tuple(i for i, name in pairs if name in names), names
 
 
 class _Trace(NamedTuple):
@@ -69,11 +101,8 @@ class StatefulFunction:
         name: str | None = None,
     ) -> None:
         self.fun = fun
-        self.static_argnums = (
-            (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
-        )
-        self.static_argnames = (
-            (static_argnames,) if isinstance(static_argnames, str) else tuple(static_argnames)
+        self.static_argnums, self.static_argnames = infer_static_args(
+            fun, static_argnums, static_argnames
         )
         self.name = name or getattr(fun, "__qualname__", None) or repr(fun)
         self._known = KnownStates()
@@ -116,6 +145,7 @@ class StatefulFunction:
 
         def attempt() -> _Trace:
             states = tuple(known.states)
+            flags: list[tuple[bool, ...]] = []  # the written flags this trace's outputs follow
 
             def pure(values: list, d_args: tuple, d_kwargs: dict) -> tuple[Any, list]:
                 full = self._rebuild(d_args, static_pos)
@@ -123,11 +153,12 @@ class StatefulFunction:
                     self.fun, full, {**d_kwargs, **static_kw}, states, values, known, where=where
                 )
                 check_no_state_in(out, where)
-                return out, [v for v, w in zip(after, known.written) if w]
+                flags.append(tuple(known.written[: len(states)]))
+                return out, [v for v, w in zip(after, flags[-1]) if w]
 
             values = read_state_values(states)
             jaxpr, shapes = jax.make_jaxpr(pure, return_shape=True)(values, dyn_args, dyn_kwargs)
-            written = tuple(known.written[: len(states)])
+            written = flags[-1]
             return _Trace(
                 jaxpr, states, written, _avals(values), shapes[0], jax.tree.structure(shapes[0])
             )

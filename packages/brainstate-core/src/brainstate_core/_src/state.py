@@ -335,19 +335,22 @@ class TreefyState(PrettyRepr):
         'ParamState'
     """
 
-    __slots__ = ("_metadata", "type", "value")
+    __slots__ = ("_metadata", "_source", "type", "value")
 
     def __init__(self, type: type[State], value: Any, **metadata: Any) -> None:
         self.type = type
         self.value = value
         self._metadata = metadata
+        self._source: tuple[str, int] | None = None
 
     @classmethod
     def from_state(cls, state: State) -> TreefyState:
         meta = dict(state._metadata)
         if state._name is not None:
             meta["name"] = state._name
-        return cls(type(state), state.value, **meta)
+        ref = cls(type(state), state.value, **meta)
+        ref._source = state._source
+        return ref
 
     @property
     def metadata(self) -> dict[str, Any]:
@@ -366,13 +369,23 @@ class TreefyState(PrettyRepr):
         meta = dict(self._metadata)
         name = meta.pop("name", None)
         state = object.__new__(self.type)
-        State.__init__(state, self.value, name=name, **meta)
+        state._may_hold_tracer = _inspect_new_value(self.value, lambda: self.type.__name__)
+        state._value = self.value
+        state._name = name
+        state._metadata = meta
+        # the State this one stands for was made by the user; point errors there
+        state._source = self._source if self._source is not None else _creation_site(state)
+        state._owner = creation_owner()
+        for catcher in _FLAGS.catchers:
+            catcher._catch(state)
         return state
 
     def replace(self, value: Any = MISSING, **metadata: Any) -> TreefyState:
         """A copy with ``value`` and/or metadata entries replaced."""
         meta = {**self._metadata, **metadata}
-        return TreefyState(self.type, self.value if value is MISSING else value, **meta)
+        ref = TreefyState(self.type, self.value if value is MISSING else value, **meta)
+        ref._source = self._source
+        return ref
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, TreefyState):
@@ -404,6 +417,7 @@ class TreefyState(PrettyRepr):
         obj.type = aux[0]
         obj.value = children[0]
         obj._metadata = dict(aux[1])
+        obj._source = None
         return obj
 
 

@@ -72,6 +72,21 @@ def _vonmises_angle(key: jax.Array, kappa: jax.Array, dt: np.dtype) -> jax.Array
     return angle
 
 
+@jax.jit
+def _vonmises(key: jax.Array, mu: jax.Array, kappa: jax.Array) -> jax.Array:
+    # Jitted as a whole: called eagerly, its loop then compiles once per shape and dtype.
+    dt = mu.dtype
+    k_rej, k_small, k_large = jax.random.split(key, 3)
+    angle = _vonmises_angle(k_rej, kappa, dt)
+    uniform = jax.random.uniform(k_small, mu.shape, dt, -math.pi, math.pi)
+    normal = jax.random.normal(k_large, mu.shape, dt) / jnp.sqrt(jnp.maximum(kappa, 1))
+    angle = jnp.where(kappa < _VM_SMALL, uniform, jnp.where(kappa > _VM_LARGE, normal, angle))
+    x = mu + angle
+    # Wrap into [-pi, pi] only where needed, so that small angles around mu = 0 keep their
+    # full precision.
+    return jnp.where(jnp.abs(x) > math.pi, jnp.mod(x + math.pi, 2 * math.pi) - math.pi, x)
+
+
 class DerivedMixin(Sampler):
     """Chi-square, F and their noncentral forms; von Mises and Wald."""
 
@@ -232,13 +247,7 @@ class DerivedMixin(Sampler):
         ct = _compute_dtype(dt)
         shape = out_shape(size, mu, kappa)
         mu, kappa = as_float(ct, shape, mu, kappa)
-        k_rej, k_small, k_large = jax.random.split(self._draw_key(key), 3)
-        angle = _vonmises_angle(k_rej, kappa, ct)
-        uniform = jax.random.uniform(k_small, shape, ct, -math.pi, math.pi)
-        normal = jax.random.normal(k_large, shape, ct) / jnp.sqrt(jnp.maximum(kappa, 1))
-        angle = jnp.where(kappa < _VM_SMALL, uniform, jnp.where(kappa > _VM_LARGE, normal, angle))
-        wrapped = jnp.mod(mu + angle + math.pi, 2 * math.pi) - math.pi
-        return wrapped.astype(dt)
+        return _vonmises(self._draw_key(key), mu, kappa).astype(dt)
 
     def wald(
         self,

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import jax
@@ -100,6 +101,50 @@ def _walk_from_mode(
 
     init = (jnp.asarray(0, jnp.int32), one, one, one, mode, one >= target)
     return lax.while_loop(find_cond, find_body, init)[4]
+
+
+# The samplers with loops are jitted as a whole: called eagerly, they then compile once per
+# shape and dtype instead of on every call.
+@jax.jit
+def _hypergeometric(key: jax.Array, good: jax.Array, bad: jax.Array, n: jax.Array) -> jax.Array:
+    good, bad, n = jnp.floor(good), jnp.floor(bad), jnp.floor(n)
+    valid = (good >= 0) & (bad >= 0) & (n >= 0) & (n <= good + bad)
+    good, bad, n = (jnp.where(valid, v, 0) for v in (good, bad, n))
+    lo = jnp.maximum(0, n - bad)
+    hi = jnp.minimum(n, good)
+    mode = jnp.clip(jnp.floor((n + 1) * (good + 1) / (good + bad + 2)), lo, hi)
+
+    def ratio_up(k):
+        return (good - k) * (n - k) / ((k + 1) * (bad - n + k + 1))
+
+    def ratio_down(k):
+        return k * (bad - n + k) / ((good - k + 1) * (n - k + 1))
+
+    u = jax.random.uniform(key, good.shape, good.dtype)
+    k = _walk_from_mode(u, mode, lo, hi, ratio_up, ratio_down)
+    return jnp.where(valid, k, -1)
+
+
+@partial(jax.jit, static_argnames="bound")
+def _zipf(key: jax.Array, a: jax.Array, bound: float) -> jax.Array:
+    """Devroye's rejection sampler; candidates at or above ``bound`` are rejected."""
+    shape, ft = a.shape, a.dtype
+    valid = a > 1
+    am1 = jnp.where(valid, a - 1, 1)
+    b_m1 = jnp.expm1(am1 * math.log(2))  # 2**(a - 1) - 1
+
+    def propose(sub: jax.Array) -> tuple[jax.Array, jax.Array]:
+        k_u, k_v = jax.random.split(sub)
+        u = uniform_open_closed(k_u, shape, ft)
+        v = jax.random.uniform(k_v, shape, ft)
+        x = jnp.floor(u ** (-1 / am1))
+        log_t = am1 * jnp.log1p(1 / x)  # log of T = (1 + 1/x)**(a - 1)
+        # Accept when V x (T - 1) / (b - 1) <= T / b, with b = 2**(a - 1).
+        ok = (x >= 1) & (x < bound)
+        ok &= v * x * jnp.expm1(log_t) * (b_m1 + 1) <= jnp.exp(log_t) * b_m1
+        return x, ok
+
+    return rejection(key, propose, jnp.full(shape, -1, ft), ~valid)
 
 
 class DiscreteMixin(Sampler):
@@ -250,24 +295,8 @@ class DiscreteMixin(Sampler):
         dt = numeric_dtype(dtype)
         ft = float_dtype(None)
         shape = out_shape(size, ngood, nbad, nsample)
-        good, bad, n = (jnp.floor(v) for v in as_float(ft, shape, ngood, nbad, nsample))
-        total = good + bad
-        valid = (good >= 0) & (bad >= 0) & (n >= 0) & (n <= total)
-        good, bad, n = (jnp.where(valid, v, 0) for v in (good, bad, n))
-        total = good + bad
-        lo = jnp.maximum(0, n - bad)
-        hi = jnp.minimum(n, good)
-        mode = jnp.clip(jnp.floor((n + 1) * (good + 1) / (total + 2)), lo, hi)
-
-        def ratio_up(k):
-            return (good - k) * (n - k) / ((k + 1) * (bad - n + k + 1))
-
-        def ratio_down(k):
-            return k * (bad - n + k) / ((good - k + 1) * (n - k + 1))
-
-        u = jax.random.uniform(self._draw_key(key), shape, ft)
-        k = _walk_from_mode(u, mode, lo, hi, ratio_up, ratio_down)
-        return jnp.where(valid, k, -1).astype(dt)
+        good, bad, n = as_float(ft, shape, ngood, nbad, nsample)
+        return _hypergeometric(self._draw_key(key), good, bad, n).astype(dt)
 
     def logseries(
         self, p: Any, size: Any = None, *, key: Any = None, dtype: Any = None
@@ -326,21 +355,6 @@ class DiscreteMixin(Sampler):
         ft = float_dtype(None)
         shape = out_shape(size, a)
         (a,) = as_float(ft, shape, a)
-        valid = a > 1
-        am1 = jnp.where(valid, a - 1, 1)
-        b_m1 = jnp.expm1(am1 * math.log(2))  # 2**(a - 1) - 1
         # Strictly below the largest integer of dtype (rounded to ft), so the cast is exact.
         bound = float(np.iinfo(dt).max if jnp.issubdtype(dt, jnp.integer) else np.finfo(ft).max)
-
-        def propose(sub: jax.Array) -> tuple[jax.Array, jax.Array]:
-            k_u, k_v = jax.random.split(sub)
-            u = uniform_open_closed(k_u, shape, ft)
-            v = jax.random.uniform(k_v, shape, ft)
-            x = jnp.floor(u ** (-1 / am1))
-            t = jnp.exp(am1 * jnp.log1p(1 / x))  # (1 + 1/x)**(a - 1)
-            t_m1 = jnp.expm1(am1 * jnp.log1p(1 / x))
-            ok = (x >= 1) & (x < bound) & (v * x * t_m1 * (b_m1 + 1) <= t * b_m1)
-            return x, ok
-
-        x = rejection(self._draw_key(key), propose, jnp.full(shape, -1, ft), ~valid)
-        return x.astype(dt)
+        return _zipf(self._draw_key(key), a, bound).astype(dt)

@@ -1,18 +1,16 @@
 """The distributions as module-level functions that draw from the default generator.
 
-Each function is made from the :class:`RandomState` method of the same name: it has the
-method's signature (less ``self``) and docstring, and calls the method on ``DEFAULT``. So
-``random.normal(0.0, 1.0, size=3)`` is ``DEFAULT.normal(0.0, 1.0, size=3)``: it advances the
-default generator, unless ``key=`` is given.
+Each function is made from the :class:`RandomState` method of the same name by
+:func:`on_default`: it has the method's signature (less ``self``) and docstring, and calls the
+method on ``DEFAULT``. So ``random.normal(0.0, 1.0, size=3)`` is
+``DEFAULT.normal(0.0, 1.0, size=3)``: it advances the default generator, unless ``key=`` is
+given.
 """
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Callable
-from typing import Concatenate, ParamSpec, TypeVar
-
-from ._state import DEFAULT, RandomState
+from ._state import RandomState
+from ._state import on_default as _on_default
 
 __all__ = [
     "rand",
@@ -73,26 +71,6 @@ __all__ = [
     "randint_like",
     "randn_like",
 ]
-
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-def _on_default(method: Callable[Concatenate[RandomState, P], R]) -> Callable[P, R]:
-    """A module-level function that calls ``method`` on the default generator."""
-
-    def function(*args: P.args, **kwargs: P.kwargs) -> R:
-        return method(DEFAULT, *args, **kwargs)
-
-    signature = inspect.signature(method)
-    function.__name__ = function.__qualname__ = method.__name__
-    function.__doc__ = method.__doc__
-    function.__wrapped__ = method  # type: ignore[attr-defined]  # doctests run once, on the method
-    function.__signature__ = signature.replace(  # type: ignore[attr-defined]
-        parameters=list(signature.parameters.values())[1:]
-    )
-    return function
-
 
 rand = _on_default(RandomState.rand)
 randn = _on_default(RandomState.randn)

@@ -25,6 +25,29 @@ def _vector_param(value: Any, dt: Any, arg: str, ndim: int = 1) -> jax.Array:
     return x
 
 
+def _lift(x: jax.Array, ndim: int) -> jax.Array:
+    """``x`` with leading size-1 axes added up to ``ndim`` dimensions."""
+    return x.reshape((1,) * (ndim - x.ndim) + x.shape)
+
+
+@jax.jit
+def _multinomial(key: jax.Array, n: jax.Array, p: jax.Array) -> jax.Array:
+    """Counts as ``k - 1`` conditional binomials: category ``i`` takes a binomial share of the
+    draws left, with probability ``p_i / (p_i + ... + p_k)``; the last takes the rest."""
+    batch, k = n.shape, p.shape[-1]
+    left = 1 - (jnp.cumsum(p, axis=-1) - p)  # the mass of category i and those after it
+    cond = jnp.where(left > 0, jnp.clip(p / jnp.where(left > 0, left, 1), 0, 1), 1)
+
+    def draw(rest, xs):
+        sub, prob = xs
+        x = jax.random.binomial(sub, rest, prob, batch, n.dtype)
+        return rest - x, x
+
+    keys = jax.random.split(key, k - 1)
+    rest, counts = lax.scan(draw, jnp.floor(n), (keys, jnp.moveaxis(cond[..., :-1], -1, 0)))
+    return jnp.concatenate([jnp.moveaxis(counts, 0, -1), rest[..., None]], axis=-1)
+
+
 class MultivariateMixin(Sampler):
     """Dirichlet, multinomial, multivariate normal and random orthogonal matrices."""
 
@@ -96,19 +119,8 @@ class MultivariateMixin(Sampler):
         k = pvals.shape[-1]
         batch = broadcast_size(size, jnp.shape(n), pvals.shape[:-1])
         p = jnp.broadcast_to(pvals, (*batch, k))
-        remaining = jnp.broadcast_to(jnp.floor(jnp.asarray(n, ft)), batch)
-        left = 1 - (jnp.cumsum(p, axis=-1) - p)  # the mass of category i and those after it
-        cond = jnp.where(left > 0, jnp.clip(p / jnp.where(left > 0, left, 1), 0, 1), 1)
-
-        def draw(rest, xs):
-            sub, prob = xs
-            x = jax.random.binomial(sub, rest, prob, batch, ft)
-            return rest - x, x
-
-        keys = jax.random.split(self._draw_key(key), k - 1)
-        remaining, counts = lax.scan(draw, remaining, (keys, jnp.moveaxis(cond[..., :-1], -1, 0)))
-        counts = jnp.concatenate([jnp.moveaxis(counts, 0, -1), remaining[..., None]], axis=-1)
-        return counts.astype(dt)
+        n = jnp.broadcast_to(jnp.asarray(n, ft), batch)
+        return _multinomial(self._draw_key(key), n, p).astype(dt)
 
     def multivariate_normal(
         self,
@@ -161,7 +173,9 @@ class MultivariateMixin(Sampler):
             u, s, _ = jnp.linalg.svd(cov)
             factor = u * jnp.sqrt(s)[..., None, :]
         z = jax.random.normal(self._draw_key(key), (*batch, k), dt)
-        return mean + jnp.matmul(factor, z[..., None])[..., 0]
+        # Align ranks explicitly (no implicit rank promotion) and let size-1 axes broadcast.
+        factor = _lift(factor, len(batch) + 2)
+        return _lift(mean, len(batch) + 1) + jnp.matmul(factor, z[..., None])[..., 0]
 
     def orthogonal(
         self, n: int, size: Any = None, *, key: Any = None, dtype: Any = None

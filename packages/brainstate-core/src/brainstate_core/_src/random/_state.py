@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import inspect
 import operator
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import jax
 
@@ -33,7 +34,11 @@ __all__ = [
     "backup_key",
     "restore_key",
     "self_assign_multi_keys",
+    "on_default",
 ]
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def _count(n: Any, arg: str = "n") -> int:
@@ -397,3 +402,22 @@ def self_assign_multi_keys(n: int, backup: bool = True) -> None:
     """Give the default generator ``n`` keys, one per batch element; see
     :meth:`RandomState.self_assign_multi_keys`."""
     DEFAULT.self_assign_multi_keys(n, backup=backup)
+
+
+def on_default(method: Callable[Concatenate[RandomState, P], R]) -> Callable[P, R]:
+    """A module-level function that calls the RandomState ``method`` on :data:`DEFAULT`.
+
+    It carries the method's name, docstring and signature (less ``self``). It is made here,
+    not in the module that names it, so that doctest runs each docstring once, on the method.
+    """
+
+    def function(*args: P.args, **kwargs: P.kwargs) -> R:
+        return method(DEFAULT, *args, **kwargs)
+
+    signature = inspect.signature(method)
+    function.__name__ = function.__qualname__ = method.__name__
+    function.__doc__ = method.__doc__
+    function.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=list(signature.parameters.values())[1:]
+    )
+    return function

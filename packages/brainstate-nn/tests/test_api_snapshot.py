@@ -1,0 +1,10 @@
+"""The public API of brainstate_nn matches its checked-in snapshot (API.txt)."""
+
+import pathlib
+
+import brainstate_nn
+from brainstate_core.extend import check_api_snapshot
+
+
+def test_public_api_matches_snapshot():
+    check_api_snapshot(brainstate_nn, pathlib.Path(__file__).parents[1] / "API.txt")
