@@ -61,9 +61,11 @@ def bench_size(n: int, number: int, repeat: int) -> dict[str, float]:
 
     class Model(nnx.Module):
         def __init__(self):
-            self.vs = nnx.List([nnx.Variable(jnp.zeros(100)) for _ in range(n)]) if hasattr(
-                nnx, "List"
-            ) else [nnx.Variable(jnp.zeros(100)) for _ in range(n)]
+            self.vs = (
+                nnx.List([nnx.Variable(jnp.zeros(100)) for _ in range(n)])
+                if hasattr(nnx, "List")
+                else [nnx.Variable(jnp.zeros(100)) for _ in range(n)]
+            )
 
     model = Model()
 

@@ -119,6 +119,18 @@ def test_shape_and_default_dtype(name, size, batch):
     assert out.dtype == DEFAULT_DTYPE[kind]
 
 
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_traces_under_jit_and_vmap_over_keys(name):
+    # Tracing only: the numbers under jit and vmap are compared in the other test files.
+    _, event, _ = CASES[name]
+    draw = lambda k: getattr(random, name)(*CASES[name][0], key=k)
+    assert jax.eval_shape(jax.jit(draw), KEY).shape == (3, *event)
+    keys = jax.random.split(KEY, 5)
+    assert jax.eval_shape(jax.vmap(draw), keys).shape == (5, 3, *event)
+    raw_keys = jax.random.key_data(keys)  # raw uint32[2] keys work as well
+    assert jax.eval_shape(jax.vmap(draw), raw_keys).shape == (5, 3, *event)
+
+
 @pytest.mark.parametrize("name", SCALAR_CASES)
 def test_parameterless_distributions_take_size_as_shape(name):
     fn = getattr(random, name)

@@ -165,16 +165,18 @@ def test_vonmises_matches_scipy_on_the_circle():
 
 
 def test_vonmises_extreme_concentrations():
-    n = 8000
-    bound = math.sqrt(-math.log(1e-6 / 2) / (2 * n))
-    x = draws("vonmises", 0.0, A3(0.0, 1e-12, 1e12, 1e4, 1e-3, 1e7), n=n)
+    # Same shape as above: the sampler is compiled already.
+    x = np.concatenate(
+        [draws("vonmises", 0.0, A3(0.0, 1e-12, 1e12)), draws("vonmises", 0.0, A3(1e4, 1e-3, 1e7))],
+        axis=1,
+    )
     uniform = stats.uniform(-np.pi, 2 * np.pi)
     for j in range(2):
-        assert stats.kstest(x[:, j], uniform.cdf).statistic < bound
+        assert stats.kstest(x[:, j], uniform.cdf).statistic < KS_BOUND
     # Very concentrated: normal with variance 1 / kappa around mu.
-    assert stats.kstest(x[:, 2] * 1e6, stats.norm().cdf).statistic < bound
+    assert stats.kstest(x[:, 2] * 1e6, stats.norm().cdf).statistic < KS_BOUND
     for j, kappa in [(3, 1e4), (4, 1e-3), (5, 1e7)]:
-        assert stats.kstest(x[:, j], stats.vonmises(kappa).cdf).statistic < bound
+        assert stats.kstest(x[:, j], stats.vonmises(kappa).cdf).statistic < KS_BOUND
 
 
 def test_far_tail_truncated_normal_stays_in_bounds():
@@ -241,8 +243,3 @@ def test_power_and_weibull_supports(a):
 
 def test_weibull_with_zero_shape_is_zero():
     np.testing.assert_array_equal(random.weibull(0.0, size=3, key=0), jnp.zeros(3))
-
-
-def test_float16_von_mises_is_sensible():
-    x = np.asarray(random.vonmises(0.0, 2.0, size=2000, key=0, dtype=jnp.float16), np.float64)
-    assert np.isfinite(x).all() and abs(np.mean(np.cos(x)) - 0.698) < 0.05

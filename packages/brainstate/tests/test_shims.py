@@ -75,3 +75,10 @@ def test_version_is_lockstep():
     import brainstate_core
 
     assert bst.__version__ == brainstate_core.__version__
+
+
+def test_top_level_covers_every_public_core_name():
+    import brainstate_core
+
+    expected = {n for n in brainstate_core.__all__ if n != "extend"}
+    assert expected <= set(bst.__all__)

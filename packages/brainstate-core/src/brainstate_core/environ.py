@@ -58,6 +58,6 @@ __all__ = [
     "tolerance",
 ]
 
-from ._src.public_module import set_public_module as _set_public_module  # noqa: E402
+from ._src.public_module import set_public_module as _set_public_module
 
 _set_public_module(globals(), __all__, __name__)

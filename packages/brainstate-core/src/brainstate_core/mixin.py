@@ -29,6 +29,6 @@ __all__ = [
     "ParamDescriber",
 ]
 
-from ._src.public_module import set_public_module as _set_public_module  # noqa: E402
+from ._src.public_module import set_public_module as _set_public_module
 
 _set_public_module(globals(), __all__, __name__)

@@ -2,10 +2,12 @@
 
 ``import brainstate as bst`` gives one namespace over the seven brainstate distributions:
 
-- top level: the State family and errors of brainstate-core (``bst.State``, ``bst.ParamState``, ...);
-- ``bst.environ``, ``bst.random``, ``bst.mixin``, ``bst.typing``, ``bst.errors`` (brainstate-core);
+- top level: the State family and errors of brainstate-core (``bst.State``, ...);
+- ``bst.environ``, ``bst.random``, ``bst.mixin``, ``bst.typing``, ``bst.errors``
+  (brainstate-core);
 - ``bst.graph`` (brainstate-graph), ``bst.compile`` (brainstate-compile),
-  ``bst.augment`` (brainstate-augment), ``bst.event`` (brainstate-event), ``bst.nn`` (brainstate-nn).
+  ``bst.augment`` (brainstate-augment), ``bst.event`` (brainstate-event),
+  ``bst.nn`` (brainstate-nn).
 
 Every name is the very object of the distribution that defines it
 (``bst.graph.Node is brainstate_graph.Node``); this package has no code of its own.
@@ -28,14 +30,32 @@ from brainstate_core import *  # noqa: F403
 
 from . import (
     augment as augment,
-    compile as compile,  # noqa: A004
+)
+from . import (
+    compile as compile,
+)
+from . import (
     environ as environ,
+)
+from . import (
     errors as errors,
+)
+from . import (
     event as event,
+)
+from . import (
     graph as graph,
+)
+from . import (
     mixin as mixin,
+)
+from . import (
     nn as nn,
+)
+from . import (
     random as random,
+)
+from . import (
     typing as typing,
 )
 
@@ -43,7 +63,28 @@ del extend  # noqa: F821  (core's hooks for packages; reach them as brainstate_c
 
 __version__ = _version("brainstate")
 
-_SUBMODULES = [
+__all__ = [
+    # the State family and errors of brainstate-core
+    "State",
+    "ShortTermState",
+    "LongTermState",
+    "ParamState",
+    "HiddenState",
+    "BatchState",
+    "TreefyState",
+    "catch_new_states",
+    "check_state_value_tree",
+    "BrainStateError",
+    "StateValueError",
+    "StateTreeError",
+    "StateTraceError",
+    "LeakedTracerError",
+    "DeletedStateError",
+    "EnvironError",
+    "RandomKeyError",
+    "Missing",
+    "MISSING",
+    # modules
     "environ",
     "random",
     "mixin",
@@ -55,5 +96,3 @@ _SUBMODULES = [
     "event",
     "nn",
 ]
-
-__all__ = [n for n in _core.__all__ if n not in ("extend", *_SUBMODULES)] + _SUBMODULES

@@ -4,4 +4,4 @@ The same objects as :mod:`brainstate_augment`: ``bst.augment.X is brainstate_aug
 """
 
 from brainstate_augment import *  # noqa: F403
-from brainstate_augment import __all__ as __all__  # noqa: F401
+from brainstate_augment import __all__ as __all__

@@ -4,4 +4,4 @@ The same objects as :mod:`brainstate_compile`: ``bst.compile.X is brainstate_com
 """
 
 from brainstate_compile import *  # noqa: F403
-from brainstate_compile import __all__ as __all__  # noqa: F401
+from brainstate_compile import __all__ as __all__

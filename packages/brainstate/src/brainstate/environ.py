@@ -4,4 +4,4 @@ The same objects as :mod:`brainstate_core.environ`: ``bst.environ.X is brainstat
 """
 
 from brainstate_core.environ import *  # noqa: F403
-from brainstate_core.environ import __all__ as __all__  # noqa: F401
+from brainstate_core.environ import __all__ as __all__

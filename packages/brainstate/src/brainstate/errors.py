@@ -4,4 +4,4 @@ The same objects as :mod:`brainstate_core.errors`: ``bst.errors.X is brainstate_
 """
 
 from brainstate_core.errors import *  # noqa: F403
-from brainstate_core.errors import __all__ as __all__  # noqa: F401
+from brainstate_core.errors import __all__ as __all__

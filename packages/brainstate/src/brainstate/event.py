@@ -4,4 +4,4 @@ The same objects as :mod:`brainstate_event`: ``bst.event.X is brainstate_event.X
 """
 
 from brainstate_event import *  # noqa: F403
-from brainstate_event import __all__ as __all__  # noqa: F401
+from brainstate_event import __all__ as __all__

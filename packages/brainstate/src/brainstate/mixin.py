@@ -4,4 +4,4 @@ The same objects as :mod:`brainstate_core.mixin`: ``bst.mixin.X is brainstate_co
 """
 
 from brainstate_core.mixin import *  # noqa: F403
-from brainstate_core.mixin import __all__ as __all__  # noqa: F401
+from brainstate_core.mixin import __all__ as __all__

@@ -4,4 +4,4 @@ The same objects as :mod:`brainstate_core.random`: ``bst.random.X is brainstate_
 """
 
 from brainstate_core.random import *  # noqa: F403
-from brainstate_core.random import __all__ as __all__  # noqa: F401
+from brainstate_core.random import __all__ as __all__

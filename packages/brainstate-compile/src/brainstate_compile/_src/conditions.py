@@ -52,19 +52,22 @@ def _stateful_branches(
     return out
 
 
-def cond(pred: Any, true_fun: Callable[..., Any], false_fun: Callable[..., Any], *operands: Any) -> Any:
+def cond(
+    pred: Any, true_fun: Callable[..., Any], false_fun: Callable[..., Any], *operands: Any
+) -> Any:
     """``jax.lax.cond`` over branches that may read and write States.
 
     A State written in either branch holds, afterwards, the value of the branch taken.
 
     Examples:
         >>> import jax.numpy as jnp
-        >>> import brainstate as bst
-        >>> s = bst.State(jnp.zeros(()))
+        >>> import brainstate_compile as bc
+        >>> import brainstate_core as bsc
+        >>> s = bsc.State(jnp.zeros(()))
         >>> def up(x):
         ...     s.value += x
         ...     return x
-        >>> _ = bst.compile.cond(True, up, lambda x: -x, 2.0)
+        >>> _ = bc.cond(True, up, lambda x: -x, 2.0)
         >>> float(s.value)
         2.0
     """
@@ -82,13 +85,14 @@ def switch(index: Any, branches: Sequence[Callable[..., Any]], *operands: Any) -
 
     Examples:
         >>> import jax.numpy as jnp
-        >>> import brainstate as bst
-        >>> s = bst.State(jnp.zeros(()))
+        >>> import brainstate_compile as bc
+        >>> import brainstate_core as bsc
+        >>> s = bsc.State(jnp.zeros(()))
         >>> def set_to(v):
         ...     def branch():
         ...         s.value = jnp.asarray(v, jnp.float32)
         ...     return branch
-        >>> bst.compile.switch(7, [set_to(0.), set_to(1.), set_to(2.)])
+        >>> bc.switch(7, [set_to(0.), set_to(1.), set_to(2.)])
         >>> float(s.value)
         2.0
     """
@@ -115,9 +119,10 @@ def ifelse(
         *operands: Arguments passed to the chosen branch.
 
     Examples:
-        >>> import brainstate as bst
+        >>> import brainstate_compile as bc
+        >>> import brainstate_core as bsc
         >>> def grade(a):
-        ...     return bst.compile.ifelse(
+        ...     return bc.ifelse(
         ...         [a > 10, a > 5, a > 2], [lambda: 1, lambda: 2, lambda: 3, lambda: 4])
         >>> [int(grade(a)) for a in (11, 7, 3, 0)]
         [1, 2, 3, 4]

@@ -33,7 +33,7 @@ __all__ = [
 _MAX_DISCOVERY_ROUNDS = 64
 
 
-class Rediscover(Exception):  # noqa: N818 - internal control flow, never reaches users
+class Rediscover(Exception):
     """Raised inside a trace when the known set grew; the owning transform traces again."""
 
     def __init__(self, known: KnownStates) -> None:
@@ -48,7 +48,7 @@ class KnownStates:
     against an older, shorter set stay valid for that prefix.
     """
 
-    __slots__ = ("states", "written", "_index", "_lock")
+    __slots__ = ("_index", "_lock", "states", "written")
 
     def __init__(self) -> None:
         self.states: list[State] = []

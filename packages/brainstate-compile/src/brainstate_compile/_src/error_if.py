@@ -44,10 +44,11 @@ def jit_error_if(pred: Any, error: str | Callable[..., str], *err_args: Any) -> 
 
     Examples:
         >>> import jax, jax.numpy as jnp
-        >>> import brainstate as bst
+        >>> import brainstate_compile as bc
+        >>> import brainstate_core as bsc
         >>> @jax.jit
         ... def safe_log(x):
-        ...     bst.compile.jit_error_if(x <= 0, "log of non-positive value {}", x)
+        ...     bc.jit_error_if(x <= 0, "log of non-positive value {}", x)
         ...     return jnp.log(x)
         >>> float(safe_log(1.0))
         0.0
@@ -59,8 +60,6 @@ def jit_error_if(pred: Any, error: str | Callable[..., str], *err_args: Any) -> 
     any_pred = jnp.any(pred)
 
     def _report() -> None:
-        jax.debug.callback(
-            lambda p, *a: _raise_if(error, p, *a), pred, *err_args, ordered=False
-        )
+        jax.debug.callback(lambda p, *a: _raise_if(error, p, *a), pred, *err_args, ordered=False)
 
     lax.cond(any_pred, _report, lambda: None)

@@ -84,7 +84,7 @@ class JittedFunction:
         return out, {i: v for i, v in enumerate(after) if written[i]}
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if jax.config.jax_disable_jit:
+        if getattr(jax.config, "jax_disable_jit"):
             return self.fun(*args, **kwargs)
         if is_recording():  # nested in another transform: let it see our States
             return self._call_recorded(args, kwargs)
@@ -144,7 +144,7 @@ class JittedFunction:
 
     def clear_cache(self) -> None:
         """Forget the compiled programs and the discovered States."""
-        self._jitted.clear_cache()
+        self._jitted.clear_cache()  # pyright: ignore[reportAttributeAccessIssue]
         self._known.clear()
 
     @property
@@ -189,9 +189,10 @@ def jit(
 
     Examples:
         >>> import jax.numpy as jnp
-        >>> import brainstate as bst
-        >>> counter = bst.State(jnp.zeros(()))
-        >>> @bst.compile.jit
+        >>> import brainstate_compile as bc
+        >>> import brainstate_core as bsc
+        >>> counter = bsc.State(jnp.zeros(()))
+        >>> @bc.jit
         ... def step(x):
         ...     counter.value += x
         ...     return counter.value * 2

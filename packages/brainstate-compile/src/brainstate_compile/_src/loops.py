@@ -23,8 +23,8 @@ from brainstate_core.extend import (
 )
 
 from .carry import as_carry, check_carry
-from .jit import JittedFunction
 from .discovery import KnownStates, call_with_states, check_no_state_in, run_discovering
+from .jit import JittedFunction
 from .progress_bar import ProgressBar, as_progress_bar
 
 __all__ = [
@@ -120,8 +120,11 @@ def _top_level_loop(
             fn_ref = weakref.ref(user_fn)  # the cache must not keep the function alive
 
             def run(init: Any, xs: Any) -> tuple[Any, Any]:
+                fn = fn_ref()
+                if fn is None:  # pragma: no cover - the entry dies with its function
+                    raise RuntimeError(f"{where}: the loop body was garbage-collected")
                 return _stateful_scan_traced(
-                    body_factory(fn_ref()), init, xs, n, reverse, unroll, bar, where, scan_impl
+                    body_factory(fn), init, xs, n, reverse, unroll, bar, where, scan_impl
                 )
 
             run.__qualname__ = where
@@ -209,12 +212,13 @@ def scan(
 
     Examples:
         >>> import jax.numpy as jnp
-        >>> import brainstate as bst
-        >>> acc = bst.State(jnp.zeros(()))
+        >>> import brainstate_compile as bc
+        >>> import brainstate_core as bsc
+        >>> acc = bsc.State(jnp.zeros(()))
         >>> def step(c, x):
         ...     acc.value += x
         ...     return c + 1, acc.value
-        >>> c, ys = bst.compile.scan(step, 0, jnp.arange(4.))
+        >>> c, ys = bc.scan(step, 0, jnp.arange(4.))
         >>> int(c), ys.tolist(), float(acc.value)
         (4, [0.0, 1.0, 3.0, 6.0], 6.0)
     """
@@ -259,17 +263,26 @@ def for_loop(
 
     Examples:
         >>> import jax.numpy as jnp
-        >>> import brainstate as bst
-        >>> a = bst.State(1.)
+        >>> import brainstate_compile as bc
+        >>> import brainstate_core as bsc
+        >>> a = bsc.State(1.)
         >>> def add(i):
         ...     a.value += 1.
-        >>> _ = bst.compile.for_loop(add, jnp.arange(10))
+        >>> _ = bc.for_loop(add, jnp.arange(10))
         >>> print(a.value)
         11.0
     """
     where = f"for_loop({_name(f)})"
     _, ys = _stateful_scan(
-        _for_body(f), None, xs, length, reverse, unroll, pbar, where, _lax_scan,
+        _for_body(f),
+        None,
+        xs,
+        length,
+        reverse,
+        unroll,
+        pbar,
+        where,
+        _lax_scan,
         (f, _for_body, None),
     )
     return ys
@@ -326,17 +339,28 @@ def checkpointed_scan(
 
     Examples:
         >>> import jax, jax.numpy as jnp
-        >>> import brainstate as bst
-        >>> def total(w):
-        ...     return bst.compile.checkpointed_scan(lambda c, x: (c * w + x, None), 0., jnp.ones(100))[0]
-        >>> bool(jnp.allclose(jax.grad(total)(0.5), jax.grad(lambda w: jax.lax.scan(lambda c, x: (c * w + x, None), 0., jnp.ones(100))[0])(0.5)))
+        >>> import brainstate_compile as bc
+        >>> import brainstate_core as bsc
+        >>> def total(w, scan):
+        ...     return scan(lambda c, x: (c * w + x, None), 0.0, jnp.ones(100))[0]
+        >>> g_ckpt = jax.grad(total)(0.5, bc.checkpointed_scan)
+        >>> g_plain = jax.grad(total)(0.5, jax.lax.scan)
+        >>> bool(jnp.allclose(g_ckpt, g_plain))
         True
     """
     if base < 2:
         raise ValueError(f"checkpointed_scan: base must be >= 2, got {base}.")
     where = f"checkpointed_scan({_name(f)})"
     return _stateful_scan(
-        f, init, xs, length, reverse, unroll, pbar, where, _checkpointed_impl(base),
+        f,
+        init,
+        xs,
+        length,
+        reverse,
+        unroll,
+        pbar,
+        where,
+        _checkpointed_impl(base),
         (f, _same_body, ("checkpointed", base)),
     )
 
@@ -358,7 +382,15 @@ def checkpointed_for_loop(
         raise ValueError(f"checkpointed_for_loop: base must be >= 2, got {base}.")
     where = f"checkpointed_for_loop({_name(f)})"
     _, ys = _stateful_scan(
-        _for_body(f), None, xs, length, reverse, unroll, pbar, where, _checkpointed_impl(base),
+        _for_body(f),
+        None,
+        xs,
+        length,
+        reverse,
+        unroll,
+        pbar,
+        where,
+        _checkpointed_impl(base),
         (f, _for_body, ("checkpointed", base)),
     )
     return ys
@@ -376,12 +408,13 @@ def while_loop(
 
     Examples:
         >>> import jax.numpy as jnp
-        >>> import brainstate as bst
-        >>> c = bst.State(0.)
+        >>> import brainstate_compile as bc
+        >>> import brainstate_core as bsc
+        >>> c = bsc.State(0.)
         >>> def body(j):
         ...     c.value += 1.
         ...     return j + 1
-        >>> int(bst.compile.while_loop(lambda j: j < 5, body, 0)), float(c.value)
+        >>> int(bc.while_loop(lambda j: j < 5, body, 0)), float(c.value)
         (5, 5.0)
     """
     where_c = f"while_loop cond_fun ({_name(cond_fun)})"
@@ -398,8 +431,14 @@ def while_loop(
         def cond(carry: Any) -> Any:
             val, state_carry = carry
             out, _ = call_with_states(
-                cond_fun, (val,), {}, states, list(state_carry) + read_vals, known,
-                where=where_c, allow_write=False,
+                cond_fun,
+                (val,),
+                {},
+                states,
+                list(state_carry) + read_vals,
+                known,
+                where=where_c,
+                allow_write=False,
             )
             return out
 
@@ -441,10 +480,13 @@ def bounded_while_loop(
 
     Examples:
         >>> import jax
-        >>> import brainstate as bst
-        >>> int(bst.compile.bounded_while_loop(lambda i: i < 10, lambda i: i + 1, 0, max_steps=100))
+        >>> import brainstate_compile as bc
+        >>> import brainstate_core as bsc
+        >>> int(bc.bounded_while_loop(lambda i: i < 10, lambda i: i + 1, 0, max_steps=100))
         10
-        >>> float(jax.grad(lambda x: bst.compile.bounded_while_loop(lambda v: v < 10., lambda v: v * 2., x, 20))(1.5))
+        >>> def doubled_until_10(x):
+        ...     return bc.bounded_while_loop(lambda v: v < 10.0, lambda v: v * 2.0, x, 20)
+        >>> float(jax.grad(doubled_until_10)(1.5))
         8.0
     """
     from .conditions import cond as stateful_cond

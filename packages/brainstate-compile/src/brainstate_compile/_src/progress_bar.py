@@ -26,11 +26,12 @@ class ProgressBar:
 
     Examples:
         >>> import jax.numpy as jnp
-        >>> import brainstate as bst
-        >>> total = bst.State(jnp.zeros(()))
+        >>> import brainstate_compile as bc
+        >>> import brainstate_core as bsc
+        >>> total = bsc.State(jnp.zeros(()))
         >>> def step(i):
         ...     total.value += i
-        >>> _ = bst.compile.for_loop(step, jnp.arange(100.), pbar=bst.compile.ProgressBar(freq=50, disable=True))
+        >>> _ = bc.for_loop(step, jnp.arange(100.), pbar=bc.ProgressBar(freq=50, disable=True))
         >>> float(total.value)
         4950.0
     """
@@ -106,5 +107,6 @@ def as_progress_bar(pbar: ProgressBar | bool | int | None) -> ProgressBar | None
     if isinstance(pbar, int):
         return ProgressBar(freq=pbar)
     raise TypeError(
-        f"pbar must be a ProgressBar, True/False/None or an int frequency, got {type(pbar).__name__}."
+        "pbar must be a ProgressBar, True/False/None or an int frequency, got "
+        f"{type(pbar).__name__}."
     )

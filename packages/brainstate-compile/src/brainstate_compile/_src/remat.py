@@ -73,15 +73,18 @@ def remat(
 
     Examples:
         >>> import jax, jax.numpy as jnp
-        >>> import brainstate as bst
-        >>> w = bst.ParamState(jnp.array(3.0))
-        >>> f = bst.compile.remat(lambda x: jnp.sin(w.value * x))
+        >>> import brainstate_compile as bc
+        >>> import brainstate_core as bsc
+        >>> w = bsc.ParamState(jnp.array(3.0))
+        >>> f = bc.remat(lambda x: jnp.sin(w.value * x))
         >>> float(jax.grad(f)(1.0)) == float(3.0 * jnp.cos(3.0))
         True
     """
     statics = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
     if fun is None:
-        return functools.partial(remat, prevent_cse=prevent_cse, policy=policy, static_argnums=statics)
+        return functools.partial(
+            remat, prevent_cse=prevent_cse, policy=policy, static_argnums=statics
+        )
     return _Remat(fun, prevent_cse, policy, statics)
 
 

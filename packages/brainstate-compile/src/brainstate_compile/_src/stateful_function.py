@@ -80,12 +80,13 @@ class StatefulFunction:
 
     Examples:
         >>> import jax.numpy as jnp
-        >>> import brainstate as bst
-        >>> a = bst.State(jnp.ones(2))
+        >>> import brainstate_compile as bc
+        >>> import brainstate_core as bsc
+        >>> a = bsc.State(jnp.ones(2))
         >>> def f(x):
         ...     a.value = a.value * x
         ...     return a.value.sum()
-        >>> sf = bst.compile.StatefulFunction(f)
+        >>> sf = bc.StatefulFunction(f)
         >>> jaxpr = sf.get_jaxpr(2.0)
         >>> sf.get_write_states(2.0) == [a]
         True
@@ -193,7 +194,9 @@ class StatefulFunction:
         """The output's shapes and dtypes, as ``jax.ShapeDtypeStruct`` leaves."""
         return self._trace(args, kwargs).out_shapes
 
-    def jaxpr_call(self, state_values: Sequence[Any], *args: Any, **kwargs: Any) -> tuple[list, Any]:
+    def jaxpr_call(
+        self, state_values: Sequence[Any], *args: Any, **kwargs: Any
+    ) -> tuple[list, Any]:
         """Evaluate the traced program on explicit State values (no State is touched).
 
         Returns:
@@ -247,12 +250,13 @@ def make_jaxpr(
 
     Examples:
         >>> import jax.numpy as jnp
-        >>> import brainstate as bst
-        >>> s = bst.State(jnp.zeros(3))
+        >>> import brainstate_compile as bc
+        >>> import brainstate_core as bsc
+        >>> s = bsc.State(jnp.zeros(3))
         >>> def f(x):
         ...     s.value += x
         ...     return s.value
-        >>> jaxpr, states = bst.compile.make_jaxpr(f)(1.0)
+        >>> jaxpr, states = bc.make_jaxpr(f)(1.0)
         >>> states == [s]
         True
     """

@@ -43,8 +43,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .jax_compat import backends_initialized
 from .errors import EnvironError
+from .jax_compat import backends_initialized
 from .missing import MISSING
 from .mixin import Mode
 

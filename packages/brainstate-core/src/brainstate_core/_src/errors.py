@@ -30,8 +30,9 @@ class StateValueError(BrainStateError, ValueError):
     """A value that a State cannot hold was assigned to it.
 
     Usual causes:
-      1. Assigning a ``State`` object as the value of another State
-         (``a.value = b`` instead of ``a.value = b.value``).
+
+    1. Assigning a ``State`` object as the value of another State
+       (``a.value = b`` instead of ``a.value = b.value``).
 
     The State keeps the value it had before the assignment.
     """
@@ -41,8 +42,9 @@ class StateTreeError(BrainStateError, ValueError):
     """A State was given a value whose pytree structure differs from its current one.
 
     Raised only while :func:`brainstate_core.check_state_value_tree` is on. Usual causes:
-      1. Assigning ``{'a': x}`` to a State that holds ``{'a': x, 'b': y}``.
-      2. Assigning a list where a tuple was held (pytrees distinguish them).
+
+    1. Assigning ``{'a': x}`` to a State that holds ``{'a': x, 'b': y}``.
+    2. Assigning a list where a tuple was held (pytrees distinguish them).
 
     Fix: assign a value of the same structure, or turn the check off for that block.
     The State keeps the value it had before the assignment.
@@ -53,9 +55,10 @@ class StateTraceError(BrainStateError, RuntimeError):
     """State access broke a rule of brainstate's tracing protocol.
 
     Usual causes:
-      1. A recorder (``StateTraceStack``) was exited out of order.
-      2. A transform saw a State change in a way it cannot express (for example a loop body
-         that changes the shape of a State it writes).
+
+    1. A recorder (``StateTraceStack``) was exited out of order.
+    2. A transform saw a State change in a way it cannot express (for example a loop body
+       that changes the shape of a State it writes).
     """
 
 
@@ -67,10 +70,11 @@ class LeakedTracerError(StateTraceError):
     in the State after the transform returns.
 
     Fixes:
-      1. Use the State-aware transforms (``bst.compile.jit``, ``bst.compile.for_loop``,
-         ``bst.augment.grad``, ``bst.augment.vmap``), which write concrete results back.
-      2. Or pass the State's value in and out of the JAX transform explicitly and assign
-         the returned value outside of it.
+
+    1. Use the State-aware transforms (``bst.compile.jit``, ``bst.compile.for_loop``,
+       ``bst.augment.grad``, ``bst.augment.vmap``), which write concrete results back.
+    2. Or pass the State's value in and out of the JAX transform explicitly and assign
+       the returned value outside of it.
     """
 
 
@@ -78,9 +82,10 @@ class DeletedStateError(BrainStateError, RuntimeError):
     """A State's value was deleted, typically donated to a jitted computation.
 
     Usual causes:
-      1. Passing ``state.value`` to a ``jax.jit`` function with ``donate_argnums`` and
-         reading the State afterwards.
-      2. Calling ``.delete()`` on the array held by the State.
+
+    1. Passing ``state.value`` to a ``jax.jit`` function with ``donate_argnums`` and
+       reading the State afterwards.
+    2. Calling ``.delete()`` on the array held by the State.
 
     Fix: assign the donated computation's result back to the State before reading it.
     """
@@ -90,9 +95,10 @@ class EnvironError(BrainStateError, KeyError):
     """A required setting is missing from ``environ`` or has an invalid value.
 
     Usual causes:
-      1. Reading ``environ.get_dt()`` before setting the time step: call
-         ``bst.environ.set(dt=0.1)`` or use ``with bst.environ.context(dt=0.1): ...``.
-      2. Setting ``precision`` to a value other than 64, 32, 16, 'bf16' or 8.
+
+    1. Reading ``environ.get_dt()`` before setting the time step: call
+       ``bst.environ.set(dt=0.1)`` or use ``with bst.environ.context(dt=0.1): ...``.
+    2. Setting ``precision`` to a value other than 64, 32, 16, 'bf16' or 8.
     """
 
     def __str__(self) -> str:  # KeyError quotes its message; we want it plain.
@@ -103,7 +109,8 @@ class RandomKeyError(BrainStateError, ValueError):
     """A random key or seed has the wrong form.
 
     Usual causes:
-      1. Passing a key of the wrong shape or dtype to ``RandomState`` or ``set_key``
-         (expected a ``jax.random.key`` or a ``uint32[2]`` raw key).
-      2. Seeding with a non-integer.
+
+    1. Passing a key of the wrong shape or dtype to ``RandomState`` or ``set_key``
+       (expected a ``jax.random.key`` or a ``uint32[2]`` raw key).
+    2. Seeding with a non-integer.
     """

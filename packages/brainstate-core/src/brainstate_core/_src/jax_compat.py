@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import jax
+from jax.core import Tracer
 from jax._src import core as _jax_core
 
 __all__ = ["Tracer", "is_tracer", "tracer_is_live", "is_deleted_array", "backends_initialized"]
 
-Tracer = jax.core.Tracer
 
 try:  # the concrete array type; tracers are instances of jax.Array too, so we need it
     from jax._src.array import ArrayImpl as _ArrayImpl

@@ -226,6 +226,7 @@ class BasicMixin(Sampler):
             low, high = 0, low
         dt = int_dtype(dtype)
         shape = out_shape(size, low, high)
+        low, high = (jnp.broadcast_to(jnp.asarray(v), shape) for v in (low, high))
         return jax.random.randint(self._draw_key(key), shape, low, high, dt)
 
     def random_integers(
