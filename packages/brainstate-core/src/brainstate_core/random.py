@@ -17,7 +17,7 @@ Examples:
     >>> random.normal(0.0, 1.0, size=(2, 3)).shape
     (2, 3)
     >>> rng = random.RandomState(1)
-    >>> rng.poisson(4.0, size=5).dtype
+    >>> rng.poisson(4.0, size=3).dtype
     dtype('int32')
 """
 

@@ -96,8 +96,8 @@ class ContinuousMixin(Sampler):
 
         Examples:
             >>> from brainstate_core import random
-            >>> random.standard_gamma(2.0, size=(2, 2)).shape
-            (2, 2)
+            >>> random.standard_gamma(2.0, size=3).shape
+            (3,)
         """
         return self.gamma(shape, 1.0, size, key=key, dtype=dtype)
 
@@ -124,8 +124,8 @@ class ContinuousMixin(Sampler):
 
         Examples:
             >>> from brainstate_core import random
-            >>> random.gamma(2.0, 3.0, size=4).shape
-            (4,)
+            >>> random.gamma(2.0, 3.0, size=3).shape
+            (3,)
         """
         dt = float_dtype(dtype)
         out = out_shape(size, shape, scale)
@@ -148,8 +148,8 @@ class ContinuousMixin(Sampler):
 
         Examples:
             >>> from brainstate_core import random
-            >>> random.loggamma(0.01, size=2).shape
-            (2,)
+            >>> random.loggamma(0.01, size=3).shape
+            (3,)
         """
         dt = float_dtype(dtype)
         shape = out_shape(size, a)
@@ -173,8 +173,8 @@ class ContinuousMixin(Sampler):
 
         Examples:
             >>> from brainstate_core import random
-            >>> random.beta(2.0, [1.0, 5.0]).shape
-            (2,)
+            >>> random.beta(2.0, [1.0, 3.0, 5.0]).shape
+            (3,)
         """
         dt = float_dtype(dtype)
         shape = out_shape(size, a, b)

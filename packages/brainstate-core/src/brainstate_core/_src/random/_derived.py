@@ -108,8 +108,8 @@ class DerivedMixin(Sampler):
 
         Examples:
             >>> from brainstate_core import random
-            >>> random.chisquare(3.0, size=4).shape
-            (4,)
+            >>> random.chisquare(3.0, size=3).shape
+            (3,)
         """
         dt = float_dtype(dtype)
         shape = out_shape(size, df)
@@ -172,8 +172,8 @@ class DerivedMixin(Sampler):
 
         Examples:
             >>> from brainstate_core import random
-            >>> random.noncentral_chisquare(3.0, 2.0, size=2).shape
-            (2,)
+            >>> random.noncentral_chisquare(3.0, 2.0, size=3).shape
+            (3,)
         """
         dt = float_dtype(dtype)
         shape = out_shape(size, df, nonc)
@@ -206,8 +206,8 @@ class DerivedMixin(Sampler):
 
         Examples:
             >>> from brainstate_core import random
-            >>> random.noncentral_f(3.0, 20.0, 3.0, size=2).shape
-            (2,)
+            >>> random.noncentral_f(3.0, 20.0, 3.0, size=3).shape
+            (3,)
         """
         dt = float_dtype(dtype)
         shape = out_shape(size, dfnum, dfden, nonc)

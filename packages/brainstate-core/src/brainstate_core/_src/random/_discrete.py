@@ -168,8 +168,8 @@ class DiscreteMixin(Sampler):
 
         Examples:
             >>> from brainstate_core import random
-            >>> random.poisson(3.0, size=(2, 3)).shape
-            (2, 3)
+            >>> random.poisson(3.0, size=3).shape
+            (3,)
         """
         dt = numeric_dtype(dtype)
         shape = out_shape(size, lam)
