@@ -6,8 +6,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from brainstate_core import LeakedTracerError, ParamState, State, StateTraceError
 from brainstate_core.extend import StateTraceStack, active_recorders, current_recorder_id

@@ -21,38 +21,22 @@ from importlib.metadata import version as _version
 
 from brainstate_core.extend import set_public_module as _set_public_module
 
-from ._src.conditions import cond as cond
-from ._src.conditions import ifelse as ifelse
-from ._src.conditions import switch as switch
+from ._src.conditions import cond as cond, ifelse as ifelse, switch as switch
 from ._src.error_if import jit_error_if as jit_error_if
 from ._src.errors import JitError as JitError
-from ._src.jit import JittedFunction as JittedFunction
-from ._src.jit import jit as jit
+from ._src.jit import JittedFunction as JittedFunction, jit as jit
 from ._src.loops import (
     bounded_while_loop as bounded_while_loop,
-)
-from ._src.loops import (
     checkpointed_for_loop as checkpointed_for_loop,
-)
-from ._src.loops import (
     checkpointed_scan as checkpointed_scan,
-)
-from ._src.loops import (
     for_loop as for_loop,
-)
-from ._src.loops import (
     scan as scan,
-)
-from ._src.loops import (
     while_loop as while_loop,
 )
 from ._src.progress_bar import ProgressBar as ProgressBar
-from ._src.remat import checkpoint as checkpoint
-from ._src.remat import remat as remat
+from ._src.remat import checkpoint as checkpoint, remat as remat
 from ._src.stateful_function import (
     StatefulFunction as StatefulFunction,
-)
-from ._src.stateful_function import (
     make_jaxpr as make_jaxpr,
 )
 

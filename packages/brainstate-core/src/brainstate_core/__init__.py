@@ -22,63 +22,35 @@ Examples:
 
 from importlib.metadata import version as _version
 
-from . import environ as environ
-from . import errors as errors
-from . import extend as extend
-from . import mixin as mixin
-from . import typing as typing
+from . import (
+    environ as environ,
+    errors as errors,
+    extend as extend,
+    mixin as mixin,
+    random as random,
+    typing as typing,
+)
 from ._src.errors import (
     BrainStateError as BrainStateError,
-)
-from ._src.errors import (
     DeletedStateError as DeletedStateError,
-)
-from ._src.errors import (
     EnvironError as EnvironError,
-)
-from ._src.errors import (
     LeakedTracerError as LeakedTracerError,
-)
-from ._src.errors import (
     RandomKeyError as RandomKeyError,
-)
-from ._src.errors import (
     StateTraceError as StateTraceError,
-)
-from ._src.errors import (
     StateTreeError as StateTreeError,
-)
-from ._src.errors import (
     StateValueError as StateValueError,
 )
-from ._src.missing import MISSING as MISSING
-from ._src.missing import Missing as Missing
+from ._src.missing import MISSING as MISSING, Missing as Missing
 from ._src.public_module import set_public_module as _set_public_module
 from ._src.state import (
     BatchState as BatchState,
-)
-from ._src.state import (
     HiddenState as HiddenState,
-)
-from ._src.state import (
     LongTermState as LongTermState,
-)
-from ._src.state import (
     ParamState as ParamState,
-)
-from ._src.state import (
     ShortTermState as ShortTermState,
-)
-from ._src.state import (
     State as State,
-)
-from ._src.state import (
     TreefyState as TreefyState,
-)
-from ._src.state import (
     catch_new_states as catch_new_states,
-)
-from ._src.state import (
     check_state_value_tree as check_state_value_tree,
 )
 
@@ -110,6 +82,7 @@ __all__ = [
     # modules
     "environ",
     "mixin",
+    "random",
     "errors",
     "extend",
     "typing",

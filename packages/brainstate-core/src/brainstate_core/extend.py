@@ -17,45 +17,26 @@ Examples:
 
 from ._src.api_snapshot import (
     api_snapshot as api_snapshot,
-)
-from ._src.api_snapshot import (
     check_api_snapshot as check_api_snapshot,
 )
-from ._src.jax_compat import is_tracer as is_tracer
-from ._src.jax_compat import tracer_is_live as tracer_is_live
+from ._src.jax_compat import is_tracer as is_tracer, tracer_is_live as tracer_is_live
 from ._src.pretty_repr import (
     PrettyRepr as PrettyRepr,
-)
-from ._src.pretty_repr import (
     format_value as format_value,
-)
-from ._src.pretty_repr import (
     pretty_repr as pretty_repr,
 )
 from ._src.public_module import set_public_module as set_public_module
 from ._src.state import StateCatcher as StateCatcher
 from ._src.state_values import (
     get_raw_values as get_raw_values,
-)
-from ._src.state_values import (
     is_recording as is_recording,
-)
-from ._src.state_values import (
     read_state_values as read_state_values,
-)
-from ._src.state_values import (
     set_raw_values as set_raw_values,
-)
-from ._src.state_values import (
     write_state_values as write_state_values,
 )
 from ._src.trace import (
     StateTraceStack as StateTraceStack,
-)
-from ._src.trace import (
     active_recorders as active_recorders,
-)
-from ._src.trace import (
     current_recorder_id as current_recorder_id,
 )
 

@@ -40,75 +40,34 @@ from importlib.metadata import version as _version
 
 from brainstate_core.extend import set_public_module as _set_public_module
 
-from ._src.containers import Dict as Dict
-from ._src.containers import List as List
-from ._src.containers import Sequential as Sequential
-from ._src.dicts import FlattedDict as FlattedDict
-from ._src.dicts import NestedDict as NestedDict
+from ._src.containers import Dict as Dict, List as List, Sequential as Sequential
+from ._src.dicts import FlattedDict as FlattedDict, NestedDict as NestedDict
 from ._src.errors import GraphError as GraphError
 from ._src.filters import (
     All as All,
-)
-from ._src.filters import (
     Any as Any,
-)
-from ._src.filters import (
     Everything as Everything,
-)
-from ._src.filters import (
     Not as Not,
-)
-from ._src.filters import (
     Nothing as Nothing,
-)
-from ._src.filters import (
     OfType as OfType,
-)
-from ._src.filters import (
     PathContains as PathContains,
-)
-from ._src.filters import (
     WithTag as WithTag,
-)
-from ._src.filters import (
     to_predicate as to_predicate,
 )
-from ._src.flatten import flatten as flatten
-from ._src.flatten import graphdef as graphdef
-from ._src.flatten import unflatten as unflatten
+from ._src.flatten import flatten as flatten, graphdef as graphdef, unflatten as unflatten
 from ._src.graphdef import GraphDef as GraphDef
 from ._src.node import Node as Node
 from ._src.operations import (
     call as call,
-)
-from ._src.operations import (
     clone as clone,
-)
-from ._src.operations import (
     iter_leaf as iter_leaf,
-)
-from ._src.operations import (
     iter_node as iter_node,
-)
-from ._src.operations import (
     nodes as nodes,
-)
-from ._src.operations import (
     pop_states as pop_states,
-)
-from ._src.operations import (
     states as states,
-)
-from ._src.operations import (
     treefy_merge as treefy_merge,
-)
-from ._src.operations import (
     treefy_split as treefy_split,
-)
-from ._src.operations import (
     treefy_states as treefy_states,
-)
-from ._src.operations import (
     update_states as update_states,
 )
 

@@ -25,41 +25,40 @@ Examples:
 
 from importlib.metadata import version as _version
 
-import brainstate_core as _core
-from brainstate_core import *  # noqa: F403
+from brainstate_core import (
+    MISSING as MISSING,
+    BatchState as BatchState,
+    BrainStateError as BrainStateError,
+    DeletedStateError as DeletedStateError,
+    EnvironError as EnvironError,
+    HiddenState as HiddenState,
+    LeakedTracerError as LeakedTracerError,
+    LongTermState as LongTermState,
+    Missing as Missing,
+    ParamState as ParamState,
+    RandomKeyError as RandomKeyError,
+    ShortTermState as ShortTermState,
+    State as State,
+    StateTraceError as StateTraceError,
+    StateTreeError as StateTreeError,
+    StateValueError as StateValueError,
+    TreefyState as TreefyState,
+    catch_new_states as catch_new_states,
+    check_state_value_tree as check_state_value_tree,
+)
 
 from . import (
     augment as augment,
-)
-from . import (
     compile as compile,
-)
-from . import (
     environ as environ,
-)
-from . import (
     errors as errors,
-)
-from . import (
     event as event,
-)
-from . import (
     graph as graph,
-)
-from . import (
     mixin as mixin,
-)
-from . import (
     nn as nn,
-)
-from . import (
     random as random,
-)
-from . import (
     typing as typing,
 )
-
-del extend  # noqa: F821  (core's hooks for packages; reach them as brainstate_core.extend)
 
 __version__ = _version("brainstate")
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from jax.core import Tracer
 from jax._src import core as _jax_core
+from jax.core import Tracer
 
 __all__ = ["Tracer", "is_tracer", "tracer_is_live", "is_deleted_array", "backends_initialized"]
 

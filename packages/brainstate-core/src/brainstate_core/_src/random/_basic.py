@@ -104,6 +104,9 @@ class BasicMixin(Sampler):
     ) -> jax.Array:
         """Uniform samples on ``[low, high)``.
 
+        As in numpy, ``high`` may be below ``low`` (samples then lie in ``(high, low]``), and
+        rounding may occasionally give ``high`` itself.
+
         Args:
             low: The lower bound (array-like).
             high: The upper bound (array-like).
@@ -123,7 +126,7 @@ class BasicMixin(Sampler):
         shape = out_shape(size, low, high)
         low, high = as_float(dt, shape, low, high)
         u = jax.random.uniform(self._draw_key(key), shape, dt)
-        return jnp.clip(low + (high - low) * u, low, high).astype(dt)
+        return low + (high - low) * u
 
     # -- normal -------------------------------------------------------------------------
     def randn(self, *dn: int, key: Any = None, dtype: Any = None) -> jax.Array:

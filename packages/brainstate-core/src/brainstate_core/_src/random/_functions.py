@@ -9,8 +9,7 @@ given.
 
 from __future__ import annotations
 
-from ._state import RandomState
-from ._state import on_default as _on_default
+from ._state import RandomState, on_default as _on_default
 
 __all__ = [
     "rand",

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import jax
+import jax.numpy as jnp
 
 from ..errors import RandomKeyError
 from ..state import LongTermState
@@ -152,7 +153,7 @@ class RandomState(
                 "`self_assign_multi_keys`. Draw from it inside the vmap that maps over those "
                 "keys, or call `restore_key()` first."
             )
-        return jax.random.wrap_key_data(jax.numpy.asarray(value), impl=KEY_IMPL)
+        return jax.random.wrap_key_data(jnp.asarray(value), impl=KEY_IMPL)
 
     def _draw_key(self, key: Any) -> jax.Array:
         if key is not None:
