@@ -69,10 +69,16 @@ def _describe_class(qual: str, cls: type) -> list[str]:
         init = _signature(cls)
         if init != "(...)":
             out.append(f"  {qual}{init}")
-    for attr in sorted(vars(cls)):
+    # members of the class itself and of private bases (mixins living in ``_src``), whose
+    # methods are part of this class's public interface
+    members: dict[str, Any] = {}
+    for klass in reversed(cls.__mro__):
+        if klass is cls or "._src" in getattr(klass, "__module__", ""):
+            members.update(vars(klass))
+    for attr in sorted(members):
         if attr.startswith("_"):
             continue
-        member = vars(cls)[attr]
+        member = members[attr]
         if isinstance(member, property):
             out.append(f"  property {qual}.{attr}")
         elif isinstance(member, (staticmethod, classmethod)):
