@@ -84,7 +84,7 @@ class JittedFunction:
         return out, {i: v for i, v in enumerate(after) if written[i]}
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if jax.config.jax_disable_jit:
+        if jax.config.jax_disable_jit:  # pyright: ignore[reportAttributeAccessIssue]
             return self.fun(*args, **kwargs)
         if is_recording():  # nested in another transform: let it see our States
             return self._call_recorded(args, kwargs)
