@@ -545,3 +545,33 @@ def test_static_self_method_with_instances_made_inside_a_trace():
     assert float(make_and_use(2.0)) == 2.0 + 5.0
     assert float(c1.add(1.0)) == 6.0
     assert Counter.add.states == [c1.total]
+
+
+def test_write_sets_that_differ_per_signature_are_written_back_correctly():
+    a = bsc.State(jnp.zeros(()), name="a")
+    b = bsc.State(jnp.zeros(()), name="b")
+    c = bsc.State(jnp.ones(()), name="c")
+
+    @functools.partial(bc.jit, static_argnums=0)
+    def step(mode, x):
+        a.value += x
+        if mode >= 1:
+            b.value += 2 * x
+        if mode >= 2:
+            c.value = c.value * x
+        return a.value + c.value  # c is read in every mode
+
+    expected = {"a": 0.0, "b": 0.0, "c": 1.0}
+    for mode, x in [(0, 1.0), (1, 2.0), (0, 3.0), (2, 4.0), (1, 5.0), (0, 6.0), (2, 0.5)]:
+        out = step(mode, x)
+        expected["a"] += x
+        if mode >= 1:
+            expected["b"] += 2 * x
+        if mode >= 2:
+            expected["c"] *= x
+        assert float(out) == expected["a"] + expected["c"]
+        assert (float(a.value), float(b.value), float(c.value)) == (
+            expected["a"],
+            expected["b"],
+            expected["c"],
+        )

@@ -31,6 +31,7 @@ from ._src.state_values import (
     get_raw_values as get_raw_values,
     is_recording as is_recording,
     read_state_values as read_state_values,
+    set_raw_indexed as set_raw_indexed,
     set_raw_values as set_raw_values,
     write_state_values as write_state_values,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "is_recording",
     "get_raw_values",
     "set_raw_values",
+    "set_raw_indexed",
     "read_state_values",
     "write_state_values",
     "is_tracer",

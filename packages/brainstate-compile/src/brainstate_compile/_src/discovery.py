@@ -48,13 +48,29 @@ class KnownStates:
     against an older, shorter set stay valid for that prefix.
     """
 
-    __slots__ = ("_index", "_lock", "states", "written")
+    __slots__ = ("_index", "_lock", "states", "write_index", "written")
 
     def __init__(self) -> None:
         self.states: list[State] = []
         self.written: list[bool] = []
+        # (number of States given, number written) -> indices of the written ones; see
+        # `register_written`
+        self.write_index: dict[tuple[int, int], tuple[int, ...]] = {}
         self._index: dict[int, int] = {}
         self._lock = threading.Lock()
+
+    def register_written(self, n: int) -> tuple[int, ...]:
+        """The indices below ``n`` flagged as written now; remembered under ``(n, count)``.
+
+        A compiled program returns the new values of these States as a flat list. Written
+        flags only ever turn on, so among the first ``n`` States the written set of a given
+        size is unique: ``write_index[(n, len(values))]`` names the States of any program's
+        output, whichever version of this set it was traced with.
+        """
+        written = self.written
+        idx = tuple(i for i in range(n) if written[i])
+        self.write_index[(n, len(idx))] = idx
+        return idx
 
     def __len__(self) -> int:
         return len(self.states)
@@ -89,7 +105,7 @@ class KnownStates:
 
     def clear(self) -> None:
         with self._lock:
-            self.states, self.written, self._index = [], [], {}
+            self.states, self.written, self._index, self.write_index = [], [], {}, {}
 
 
 def call_with_states(

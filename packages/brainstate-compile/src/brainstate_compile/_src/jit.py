@@ -12,7 +12,7 @@ from brainstate_core.extend import (
     get_raw_values,
     is_recording,
     read_state_values,
-    set_raw_values,
+    set_raw_indexed,
 )
 
 from .discovery import KnownStates, Rediscover, call_with_states, check_no_state_in, run_discovering
@@ -80,8 +80,7 @@ class JittedFunction:
             self.fun, args, kwargs, states, state_values, known, where=self._where
         )
         check_no_state_in(out, self._where)
-        written = known.written
-        return out, {i: v for i, v in enumerate(after) if written[i]}
+        return out, [after[i] for i in known.register_written(len(state_values))]
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if jax.config.jax_disable_jit:  # pyright: ignore[reportAttributeAccessIssue]
@@ -89,21 +88,29 @@ class JittedFunction:
         if is_recording():  # nested in another transform: let it see our States
             return self._call_recorded(args, kwargs)
         known = self._known
-        while True:
-            states = known.states
-            try:
-                out, written = self._jitted(get_raw_values(states), *args, **kwargs)
-            except Rediscover as e:
-                if e.known is not known:
-                    raise
-                continue
-            except Exception as e:
-                diagnose_failed_call(e, states, self._where)
-                raise
-            break
-        if written:
-            set_raw_values([states[i] for i in written], list(written.values()))
+        states = known.states
+        try:
+            out, new = self._jitted(get_raw_values(states), *args, **kwargs)
+        except Exception as e:
+            return self._call_slow(e, states, args, kwargs)
+        set_raw_indexed(states, known.write_index[(len(states), len(new))], new)
         return out
+
+    def _call_slow(self, err: Exception, states: list, args: tuple, kwargs: dict) -> Any:
+        # The first calls find the States (Rediscover); any other failure gets diagnosed.
+        known = self._known
+        while True:
+            if isinstance(err, Rediscover) and err.known is known:
+                states = known.states
+                try:
+                    out, new = self._jitted(get_raw_values(states), *args, **kwargs)
+                except Exception as e:
+                    err = e
+                    continue
+                set_raw_indexed(states, known.write_index[(len(states), len(new))], new)
+                return out
+            diagnose_failed_call(err, states, self._where)
+            raise err
 
     def _call_recorded(self, args: tuple, kwargs: dict) -> Any:
         # Traced inside another transform: the States found here may be local to the
@@ -114,8 +121,8 @@ class JittedFunction:
 
         def attempt() -> Any:
             states = known.states
-            out, written = jitted(read_state_values(states), *args, **kwargs)
-            for i, v in written.items():
+            out, new = jitted(read_state_values(states), *args, **kwargs)
+            for i, v in zip(known.write_index[(len(states), len(new))], new):
                 states[i].value = v
             return out
 

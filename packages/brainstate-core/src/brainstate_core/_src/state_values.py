@@ -13,6 +13,7 @@ __all__ = [
     "is_recording",
     "get_raw_values",
     "set_raw_values",
+    "set_raw_indexed",
     "read_state_values",
     "write_state_values",
 ]
@@ -37,6 +38,18 @@ def set_raw_values(states: Sequence[State], values: Sequence[Any]) -> None:
     for s, v in zip(states, values):
         s._value = v
         s._may_hold_tracer = isinstance(v, Tracer)
+
+
+def set_raw_indexed(states: Sequence[State], indices: Sequence[int], values: Sequence[Any]) -> None:
+    """Write ``values[k]`` into ``states[indices[k]]`` for each ``k`` (no recording).
+
+    The form in which a compiled program returns the States it wrote. Values must be
+    concrete arrays (or pytrees of them).
+    """
+    for i, v in zip(indices, values):
+        s = states[i]
+        s._value = v
+        s._may_hold_tracer = False
 
 
 def read_state_values(states: Sequence[State]) -> list[Any]:
