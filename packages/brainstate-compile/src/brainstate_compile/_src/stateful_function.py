@@ -12,7 +12,7 @@ import jax
 from jax.extend.core import ClosedJaxpr, jaxpr_as_fun
 
 from brainstate_core import State
-from brainstate_core.extend import read_state_values, write_state_values
+from brainstate_core.extend import is_recording, read_state_values, write_state_values
 
 from .discovery import KnownStates, call_with_states, check_no_state_in, run_discovering
 
@@ -136,12 +136,16 @@ class StatefulFunction:
     # -- tracing ----------------------------------------------------------------------------
     def _trace(self, args: tuple, kwargs: dict) -> _Trace:
         dyn_args, dyn_kwargs, key = self._split(args, kwargs)
-        entry = self._cache.get(key)
-        if entry is not None and _avals([s._value for s in entry.states]) == entry.state_avals:
-            return entry
+        # Inside another transform the function may touch States local to that trace, which
+        # die with it: such traces get a fresh State set and are not cached.
+        nested = is_recording()
+        if not nested:
+            entry = self._cache.get(key)
+            if entry is not None and _avals([s._value for s in entry.states]) == entry.state_avals:
+                return entry
         static_pos = {i: args[i] for i in self.static_argnums if i < len(args)}
         static_kw = {k: kwargs[k] for k in self.static_argnames if k in kwargs}
-        known = self._known
+        known = KnownStates() if nested else self._known
         where = f"StatefulFunction({self.name})"
 
         def attempt() -> _Trace:
@@ -165,8 +169,9 @@ class StatefulFunction:
             )
 
         entry = run_discovering(known, attempt)
-        with self._lock:
-            self._cache[key] = entry
+        if not nested:
+            with self._lock:
+                self._cache[key] = entry
         return entry
 
     def make_jaxpr(self, *args: Any, **kwargs: Any) -> StatefulFunction:
