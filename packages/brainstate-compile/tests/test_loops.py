@@ -526,3 +526,19 @@ def test_top_level_loop_cache_does_not_keep_the_function_alive():
     del step
     gc.collect()
     assert ref() is None
+
+
+@pytest.mark.parametrize("pbar", [True, 5])
+def test_top_level_loop_with_a_progress_bar_flag_compiles_once(pbar, capsys):
+    acc = bsc.State(jnp.zeros(()))
+    traces = []
+
+    def step(x):
+        traces.append(1)
+        acc.value += x
+
+    bc.for_loop(step, jnp.arange(10.0), pbar=pbar)
+    n_first = len(traces)
+    bc.for_loop(step, jnp.arange(10.0), pbar=pbar)
+    assert len(traces) == n_first
+    assert float(acc.value) == 2 * 45.0

@@ -108,8 +108,10 @@ def _top_level_loop(
 ) -> JittedFunction | None:
     user_fn, body_factory, impl_key = cache
     n = _loop_length(args[1], length, where)
-    bar = as_progress_bar(pbar)
-    key = (body_factory, n, reverse, unroll, id(bar) if bar is not None else None, impl_key)
+    # `pbar=True`/`pbar=10` make a new bar per call: key those by value, so that repeated
+    # calls reuse one program; a ProgressBar object is keyed by identity
+    bar_key = ("bar", id(pbar)) if isinstance(pbar, ProgressBar) else ("arg", pbar)
+    key = (body_factory, n, reverse, unroll, bar_key, impl_key)
     with _TOP_LEVEL_LOCK:
         try:
             per_fn = _TOP_LEVEL_LOOPS.setdefault(user_fn, {})
@@ -117,6 +119,7 @@ def _top_level_loop(
             return None
         compiled = per_fn.get(key)
         if compiled is None:
+            bar = as_progress_bar(pbar)
             fn_ref = weakref.ref(user_fn)  # the cache must not keep the function alive
 
             def run(init: Any, xs: Any) -> tuple[Any, Any]:
