@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from brainstate_core import BrainStateError
 
-__all__ = ["BatchAxisError"]
+__all__ = ["BatchAxisError", "GradStateError"]
 
 
 class BatchAxisError(BrainStateError, ValueError):
@@ -23,4 +23,13 @@ class BatchAxisError(BrainStateError, ValueError):
        not a positive integer.
 
     Every State keeps the value it had before the call.
+    """
+
+
+class GradStateError(BrainStateError, ValueError):
+    """The ``grad_states`` or ``argnums`` of a gradient transform are not usable.
+
+    Usual causes: an array instead of a State in ``grad_states`` (pass the State, e.g.
+    ``model.states(ParamState)``), a State listed twice, or an ``argnums`` beyond the
+    function's positional arguments. Every State keeps the value it had before the call.
     """
