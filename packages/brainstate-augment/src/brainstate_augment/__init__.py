@@ -6,6 +6,46 @@ package as ``bst.augment``.
 
 from importlib.metadata import version as _version
 
+from brainstate_core.extend import set_public_module as _set_public_module
+
+# -- gradients --
+from ._src.errors import BatchAxisError as BatchAxisError, GradStateError as GradStateError
+from ._src.eval_shape import abstract_init as abstract_init, eval_shape as eval_shape
+from ._src.grad import (
+    GradientTransform as GradientTransform,
+    grad as grad,
+    hessian as hessian,
+    jacfwd as jacfwd,
+    jacobian as jacobian,
+    jacrev as jacrev,
+    value_and_grad as value_and_grad,
+    vector_grad as vector_grad,
+)
+from ._src.grad_states import UnusedGradStateWarning as UnusedGradStateWarning
+from ._src.vjp_jvp import jvp as jvp, vjp as vjp
+
+# -- batching and parallelism --
+
 __version__ = _version("brainstate-augment")
 
-__all__: list[str] = []
+__all__: list[str] = [
+    # gradients
+    "BatchAxisError",
+    "GradStateError",
+    "GradientTransform",
+    "UnusedGradStateWarning",
+    "abstract_init",
+    "eval_shape",
+    "grad",
+    "hessian",
+    "jacfwd",
+    "jacobian",
+    "jacrev",
+    "jvp",
+    "value_and_grad",
+    "vector_grad",
+    "vjp",
+    # batching and parallelism
+]
+
+_set_public_module(globals(), __all__, __name__)
