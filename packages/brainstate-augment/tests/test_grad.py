@@ -278,7 +278,7 @@ def test_non_state_in_grad_states_names_its_position():
 
 def test_state_listed_twice():
     w = bsc.ParamState(jnp.ones(2), name="w")
-    with pytest.raises(ba.GradStateError, match="'w'.*more than once"):
+    with pytest.raises(ba.GradStateError, match=r"'w'.*more than once"):
         ba.grad(lambda: jnp.sum(w.value), [w, w])
 
 
@@ -303,14 +303,14 @@ def test_bad_argnums_type():
 
 def test_has_aux_without_pair():
     w = bsc.ParamState(jnp.array(1.0))
-    with pytest.raises(bsc.StateTraceError, match="has_aux=True expects .* pair"):
+    with pytest.raises(bsc.StateTraceError, match=r"has_aux=True expects .* pair"):
         ba.grad(lambda: w.value * 2, w, has_aux=True)()
 
 
 def test_unused_grad_state_warns_with_its_name_and_gets_zeros():
     w = bsc.ParamState(jnp.array(2.0))
     unused = bsc.ParamState(jnp.ones(3), name="readout")
-    with pytest.warns(ba.UnusedGradStateWarning, match="'readout'.*never reads"):
+    with pytest.warns(ba.UnusedGradStateWarning, match=r"'readout'.*never reads"):
         g = ba.grad(lambda: w.value**2, [w, unused])()
     assert float(g[0]) == 4.0
     np.testing.assert_array_equal(g[1], jnp.zeros(3))

@@ -1,4 +1,4 @@
-"""The grad family over States: ``grad``, ``value_and_grad``, ``vector_grad``, ``jac*``, ``hessian``.
+"""The grad family over States: grad, value_and_grad, vector_grad, jacrev, jacfwd, hessian.
 
 All of them are :class:`GradientTransform` with a different JAX transform inside.
 """
