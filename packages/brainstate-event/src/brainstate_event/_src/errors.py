@@ -7,7 +7,13 @@ from __future__ import annotations
 
 from brainstate_core import BrainStateError
 
-__all__ = ["EventError", "EventShapeError", "EventGradientError"]
+__all__ = [
+    "EventError",
+    "EventShapeError",
+    "EventGradientError",
+    "KernelBackendError",
+    "KernelFallbackWarning",
+]
 
 
 class EventError(BrainStateError):
@@ -39,4 +45,25 @@ class EventGradientError(EventError, TypeError):
     2. To train the weights, differentiate with respect to ``data`` (``csr.data`` or the
        layer's ``ParamState``), not the whole sparse matrix; or use
        ``jax.grad(..., allow_int=True)``.
+    """
+
+
+class KernelBackendError(EventError, ValueError):
+    """A kernel backend was asked for that is unknown, unavailable, or not implemented.
+
+    Usual causes and fixes:
+
+    1. A misspelled name: the backends are ``'numba'``, ``'xla'``, ``'pallas'`` and ``'triton'``.
+    2. A backend that this platform cannot run: ``'numba'`` runs on CPU only, ``'triton'`` on
+       CUDA GPUs with ``pip install brainstate-event[triton]``; ``'xla'`` runs everywhere.
+    3. An operator without a kernel for that backend: the message lists the backends the
+       operator has; pick one of them, or leave ``backend=None`` for the automatic choice.
+    """
+
+
+class KernelFallbackWarning(UserWarning):
+    """A slower kernel backend runs because the faster one is not installed (warned once).
+
+    On CPU the fast kernels need numba (``pip install numba``); without it the pure-XLA
+    kernels run. Silence it by installing numba or by choosing ``set_backend('xla')``.
     """
