@@ -154,17 +154,19 @@ class GradientTransform:
             if t.has_states:
                 return t.combine(result[0], result[1:])
             return t.combine(None, result)
-        # hessian: result[i][j] over (grad_state_values?, *diff_args)
+        # hessian: result[i] is the gradient for slot i (slot 0: the list of State values),
+        # each of its leaves a tuple over slots j holding the derivative in slot j's shape
         if not t.has_states:
             if t.single_arg:
                 return result[0][0]
             return tuple(tuple(row) for row in result)
-        h_ss = t.state_container([t.state_container(row) for row in result[0][0]])
-        if not t.argnums:
+        box, n = t.state_container, len(t.argnums)
+        h_ss = box([box(row_k[0]) for row_k in result[0]])
+        if not n:
             return h_ss
-        h_sa = t.arg_part(result[0][1:])
-        h_as = t.arg_part([row[0] for row in result[1:]])
-        h_aa = t.arg_part([t.arg_part(row[1:]) for row in result[1:]])
+        h_sa = t.arg_part([box([row_k[1 + j] for row_k in result[0]]) for j in range(n)])
+        h_as = t.arg_part([box(result[1 + i][0]) for i in range(n)])
+        h_aa = t.arg_part([t.arg_part([result[1 + i][1 + j] for j in range(n)]) for i in range(n)])
         return (h_ss, h_sa), (h_as, h_aa)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
