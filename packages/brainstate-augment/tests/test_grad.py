@@ -347,3 +347,21 @@ def test_warning_is_emitted_only_for_unused():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         ba.grad(lambda: w.value**2, w)()
+
+
+def test_unit_aware_gradients_carry_units():
+    u = pytest.importorskip("brainunit")
+    w = bsc.ParamState(jnp.array([1.0, 2.0]) * u.mV)
+    x = jnp.array([3.0, 4.0]) * u.ms
+
+    g = ba.grad(lambda: u.math.sum(w.value * x), w, unit_aware=True)()
+    assert u.get_unit(g) == u.get_unit(x)
+    np.testing.assert_allclose(u.get_magnitude(g), [3.0, 4.0])
+
+
+def test_unit_aware_without_brainunit_is_a_clear_error(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "brainunit", None)
+    with pytest.raises(ImportError, match="pip install brainunit"):
+        ba.grad(lambda x: x, unit_aware=True)

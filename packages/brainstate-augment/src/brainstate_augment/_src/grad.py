@@ -125,9 +125,8 @@ class GradientTransform:
         self.return_value = return_value
         self.has_aux = has_aux
         self.transform_params = dict(transform_params or {})
-        self._second_order = transform is jax.hessian or self.transform_params.pop(
-            "_second_order", False
-        )
+        second_order = self.transform_params.pop("_second_order", False)
+        self._second_order = bool(second_order) or transform is jax.hessian
         self._known = KnownStates()
         self._where = f"{getattr(transform, '__name__', 'transform')} of {fun_name(target)}"
         functools.update_wrapper(self, target, updated=())
@@ -435,6 +434,7 @@ def hessian(
     return_value: bool = False,
     holomorphic: bool = False,
     has_aux: bool = False,
+    unit_aware: bool = False,
 ) -> Any:
     """Hessian of a scalar function with respect to States and/or arguments.
 
@@ -450,6 +450,7 @@ def hessian(
         return_value: also return the function's value.
         holomorphic: as ``jax.hessian``.
         has_aux: ``fun`` returns ``(output, aux)``.
+        unit_aware: use brainunit's unit-aware Hessian (needs brainunit installed).
 
     Returns:
         The Hessian function (or a decorator when ``fun`` is omitted).
@@ -461,12 +462,11 @@ def hessian(
         >>> ba.hessian(lambda: jnp.sum(w.value**3), w)().tolist()
         [[6.0, 0.0], [0.0, 12.0]]
     """
-    params = {"holomorphic": holomorphic}
+    params = {"holomorphic": holomorphic, "_second_order": True}
+    transform = _unit_aware("hessian") if unit_aware else jax.hessian
 
     def make(f: Callable[..., Any]) -> GradientTransform:
-        return GradientTransform(
-            f, jax.hessian, grad_states, argnums, return_value, has_aux, params
-        )
+        return GradientTransform(f, transform, grad_states, argnums, return_value, has_aux, params)
 
     return _decorator_or_transform(fun, make)
 
