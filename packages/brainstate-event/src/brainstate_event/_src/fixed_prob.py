@@ -1,0 +1,171 @@
+"""``FixedProb``: a layer with fixed out-degree random connectivity and event-driven kernels."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax.numpy as jnp
+import numpy as np
+
+from brainstate_core import ParamState
+from brainstate_graph import Node
+
+from .errors import EventShapeError
+from .fixed_prob_ops import _matvec, _split_unit
+
+__all__ = ["FixedProb", "fixed_prob_indices"]
+
+
+def _as_size(size: Any, what: str) -> tuple[int, ...]:
+    sizes = (size,) if isinstance(size, (int, np.integer)) else tuple(size)
+    if not sizes or any(int(n) < 1 for n in sizes):
+        raise EventShapeError(f"{what} must be a positive int or tuple of them, got {size!r}.")
+    return tuple(int(n) for n in sizes)
+
+
+def fixed_prob_indices(
+    n_pre: int, n_post: int, n_conn: int, *, allow_multi_conn: bool = True, seed: int | None = None
+) -> np.ndarray:
+    """Random targets ``[n_pre, n_conn]`` (int32, each row sorted), reproducible from ``seed``.
+
+    With ``allow_multi_conn=False`` no row repeats a target (needs ``n_conn <= n_post``).
+    Every index is checked to lie in ``[0, n_post)``, so kernels can trust them.
+    """
+    rng = np.random.default_rng(seed)
+    if n_conn == 0:
+        return np.zeros((n_pre, 0), np.int32)
+    if allow_multi_conn:
+        idx = rng.integers(0, n_post, (n_pre, n_conn))
+    elif n_conn > n_post:
+        raise EventShapeError(
+            f"allow_multi_conn=False needs n_conn <= n_post, got n_conn={n_conn} > "
+            f"n_post={n_post}; raise out_size or lower prob."
+        )
+    elif 2 * n_conn > n_post:
+        keys = rng.random((n_pre, n_post))
+        idx = np.argpartition(keys, n_conn - 1, axis=1)[:, :n_conn]
+    else:
+        # Draw with replacement and redraw the rows that repeat a target (few when sparse).
+        idx = rng.integers(0, n_post, (n_pre, n_conn))
+        while True:
+            srt = np.sort(idx, axis=1)
+            bad = np.nonzero((srt[:, 1:] == srt[:, :-1]).any(axis=1))[0]
+            if bad.size == 0:
+                break
+            idx[bad] = rng.integers(0, n_post, (bad.size, n_conn))
+    idx = np.sort(idx, axis=1).astype(np.int32)
+    if idx.size and (idx.min() < 0 or idx.max() >= n_post):  # pragma: no cover - invariant
+        raise AssertionError("fixed_prob_indices built an out-of-range index")
+    return idx
+
+
+class FixedProb(Node):
+    """Fixed out-degree connectivity: each presynaptic neuron targets ``n_conn`` random
+    postsynaptic neurons, ``n_conn = int(out_size * prob)``.
+
+    Calling the layer with presynaptic spikes returns, per postsynaptic neuron, the summed
+    weights of the connections from active presynaptic neurons, using an event-driven kernel
+    that only touches the rows of neurons that spiked (see :func:`fixed_prob_matvec`).
+
+    Args:
+        in_size: Number of presynaptic neurons (an int, or a tuple whose last entry counts).
+        out_size: Number of postsynaptic neurons (likewise).
+        prob: Connection probability in ``[0, 1]``.
+        weight: A scalar (homogeneous) or one weight per connection ``[n_pre, n_conn]``;
+            held in the :class:`~brainstate_core.ParamState` ``self.weight``. May carry
+            brainunit units.
+        allow_multi_conn: Whether a presynaptic neuron may target a neuron more than once.
+        seed: Seed of the numpy generator that draws the connectivity (None: fresh entropy).
+        float_as_event: Float spikes count as events (nonzero -> 1); if False their values
+            scale the weights. Boolean spikes are always events.
+        name: Optional name of the layer.
+
+    Attributes:
+        n_conn: Targets per presynaptic neuron.
+        indices: ``[n_pre, n_conn]`` int32 targets (each row sorted).
+        weight: ``ParamState`` of the weights.
+
+    Raises:
+        EventShapeError: a bad size, probability, or weight shape (named in the message).
+
+    Examples:
+        >>> import jax, jax.numpy as jnp
+        >>> import brainstate_event as be
+        >>> fp = be.FixedProb(100, 50, 0.1, 2.0, seed=0)
+        >>> fp.n_conn, fp.indices.shape
+        (5, (100, 5))
+        >>> spikes = jnp.zeros(100, bool).at[3].set(True)
+        >>> float(jax.jit(fp)(spikes).sum())
+        10.0
+    """
+
+    def __init__(
+        self,
+        in_size: Any,
+        out_size: Any,
+        prob: float,
+        weight: Any,
+        allow_multi_conn: bool = True,
+        seed: int | None = None,
+        float_as_event: bool = True,
+        name: str | None = None,
+    ):
+        self.in_size = _as_size(in_size, "in_size")
+        self.out_size = _as_size(out_size, "out_size")
+        if not 0.0 <= float(prob) <= 1.0:
+            raise EventShapeError(f"prob must lie in [0, 1], got {prob!r}.")
+        self.name = name
+        self.prob = float(prob)
+        self.n_pre = self.in_size[-1]
+        self.n_post = self.out_size[-1]
+        self.n_conn = int(self.n_post * self.prob)
+        self.allow_multi_conn = bool(allow_multi_conn)
+        self.seed = seed
+        self.float_as_event = bool(float_as_event)
+        self.indices = jnp.asarray(
+            fixed_prob_indices(
+                self.n_pre,
+                self.n_post,
+                self.n_conn,
+                allow_multi_conn=self.allow_multi_conn,
+                seed=seed,
+            )
+        )
+        mantissa, unit = _split_unit(weight)
+        shape = np.shape(mantissa)
+        if shape not in ((), (1,), (self.n_pre, self.n_conn)):
+            raise EventShapeError(
+                f"weight must be a scalar or have shape [n_pre, n_conn]=({self.n_pre}, "
+                f"{self.n_conn}), got shape {shape}."
+            )
+        if unit is None:
+            weight = jnp.asarray(weight, dtype=_float_dtype(weight))
+        self.weight = ParamState(weight)
+
+    def __call__(self, spikes: Any) -> Any:
+        """Summed weights per postsynaptic neuron: ``[..., n_pre]`` -> ``[..., n_post]``.
+
+        Raises:
+            EventShapeError: ``spikes``' last dimension is not ``n_pre``.
+        """
+        shape = np.shape(spikes)
+        if not shape or shape[-1] != self.n_pre:
+            raise EventShapeError(
+                f"{type(self).__name__}: spikes must have shape [..., n_pre={self.n_pre}], "
+                f"got shape {tuple(shape)}."
+            )
+        return _matvec(
+            spikes,
+            self.indices,
+            self.weight.value,
+            self.n_post,
+            False,
+            self.float_as_event,
+            None,
+            checked=True,
+        )
+
+
+def _float_dtype(x: Any):
+    dtype = jnp.result_type(x)
+    return dtype if jnp.issubdtype(dtype, jnp.floating) else jnp.result_type(float)

@@ -1,0 +1,474 @@
+"""The fixed-connection event operators: JAX primitives, their autodiff and batching rules.
+
+The connectivity is ``indices[n_pre, n_conn]`` (targets of each presynaptic neuron) with
+``weights`` either a scalar (homogeneous) or ``[n_pre, n_conn]``; as a matrix,
+``W[i, indices[i, j]] += weights[i, j]`` (``[n_pre, n_post]``). Three primitives, closed under
+JVP and transposition, all with a leading batch axis on their vector operands:
+
+- ``scatter(s[B, n_pre], idx, w)``  = ``s @ W``   (event-driven: only rows with ``s != 0``)
+- ``gather(v[B, n_post], idx, w)``  = ``v @ W.T``
+- ``wgrad(a[B, n_pre], idx, b[B, n_post])`` = the weights' cotangent of ``a @ W`` given ``b``
+
+``event=True`` means a nonzero vector entry counts as 1 (boolean spikes, or float spikes with
+``float_as_event=True``). Tangents and cotangents w.r.t. float spikes are those of the linear
+map (``event=False``): float spikes are expected to be 0/1 (e.g. from a surrogate function).
+A vmap over the vectors folds into the batch axis (one kernel call); other vmaps loop.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax.extend.core import Primitive
+from jax.interpreters import ad, batching
+
+from .backend import backend_param, register_kernel, register_lowerings
+from .errors import EventGradientError, EventShapeError
+
+__all__ = [
+    "fixed_prob_matvec",
+    "scatter_p",
+    "gather_p",
+    "wgrad_p",
+]
+
+scatter_p = Primitive("fixed_prob_scatter")
+gather_p = Primitive("fixed_prob_gather")
+wgrad_p = Primitive("fixed_prob_wgrad")
+
+
+# ----------------------------------------------------------------------------- abstract eval
+def _scatter_abstract(s, idx, w, *, n_post, event, backend):
+    return jax.core.ShapedArray((s.shape[0], n_post), w.dtype)
+
+
+def _gather_abstract(v, idx, w, *, event, backend):
+    return jax.core.ShapedArray((v.shape[0], idx.shape[0]), w.dtype)
+
+
+def _wgrad_abstract(a, idx, b, *, homo, event, backend):
+    return jax.core.ShapedArray(() if homo else idx.shape, b.dtype)
+
+
+scatter_p.def_abstract_eval(_scatter_abstract)
+gather_p.def_abstract_eval(_gather_abstract)
+wgrad_p.def_abstract_eval(_wgrad_abstract)
+
+
+# ----------------------------------------------------------------------------- binders
+def _scatter(s, idx, w, n_post, event, backend):
+    event = event or s.dtype == jnp.bool_
+    return scatter_p.bind(s, idx, w, n_post=n_post, event=event, backend=backend)
+
+
+def _gather(v, idx, w, event, backend):
+    event = event or v.dtype == jnp.bool_
+    return gather_p.bind(v, idx, w, event=event, backend=backend)
+
+
+def _wgrad(a, idx, b, homo, event, backend):
+    event = event or a.dtype == jnp.bool_
+    return wgrad_p.bind(a, idx, b, homo=homo, event=event, backend=backend)
+
+
+def _as_float(x, dtype, event):
+    if x.dtype == jnp.bool_ or event:
+        return (x != 0).astype(dtype)
+    return x.astype(dtype)
+
+
+# ----------------------------------------------------------------------------- JVP rules
+def _is_zero(t) -> bool:
+    return type(t) is ad.Zero
+
+
+def _check_discrete(x, t, what: str) -> bool:
+    """True if tangent ``t`` of ``x`` is nonzero; raise for real tangents of discrete inputs."""
+    if _is_zero(t):
+        return False
+    if not jnp.issubdtype(x.dtype, jnp.inexact):
+        if getattr(t, "dtype", None) == jax.dtypes.float0:
+            return False
+        raise EventGradientError(
+            f"cannot differentiate with respect to {what} of dtype {x.dtype}: it is discrete. "
+            "Differentiate with respect to the weights, or pass float spikes."
+        )
+    return True
+
+
+def _sum_tangents(parts, out):
+    if not parts:
+        return jnp.zeros_like(out)
+    total = parts[0]
+    for p in parts[1:]:
+        total = total + p
+    return total
+
+
+def _scatter_jvp(primals, tangents, *, n_post, event, backend):
+    s, idx, w = primals
+    ds, didx, dw = tangents
+    _check_discrete(idx, didx, "the indices")
+    out = _scatter(s, idx, w, n_post, event, backend)
+    parts = []
+    if not _is_zero(dw):
+        parts.append(_scatter(s, idx, dw, n_post, event, backend))
+    if _check_discrete(s, ds, "the spikes"):
+        parts.append(_scatter(ds, idx, w, n_post, False, backend))
+    return out, _sum_tangents(parts, out)
+
+
+def _gather_jvp(primals, tangents, *, event, backend):
+    v, idx, w = primals
+    dv, didx, dw = tangents
+    _check_discrete(idx, didx, "the indices")
+    out = _gather(v, idx, w, event, backend)
+    parts = []
+    if not _is_zero(dw):
+        parts.append(_gather(v, idx, dw, event, backend))
+    if _check_discrete(v, dv, "the spikes"):
+        parts.append(_gather(dv, idx, w, False, backend))
+    return out, _sum_tangents(parts, out)
+
+
+def _wgrad_jvp(primals, tangents, *, homo, event, backend):
+    a, idx, b = primals
+    da, didx, db = tangents
+    _check_discrete(idx, didx, "the indices")
+    out = _wgrad(a, idx, b, homo, event, backend)
+    parts = []
+    if not _is_zero(db):
+        parts.append(_wgrad(a, idx, db, homo, event, backend))
+    if _check_discrete(a, da, "the spikes"):
+        parts.append(_wgrad(da, idx, b, homo, False, backend))
+    return out, _sum_tangents(parts, out)
+
+
+ad.primitive_jvps[scatter_p] = _scatter_jvp
+ad.primitive_jvps[gather_p] = _gather_jvp
+ad.primitive_jvps[wgrad_p] = _wgrad_jvp
+
+
+# ----------------------------------------------------------------------------- transposes
+def _aval(x):
+    return x.aval if ad.is_undefined_primal(x) else jax.core.get_aval(x)
+
+
+def _zeros_ct(x):
+    aval = _aval(x)
+    return jnp.zeros(aval.shape, aval.dtype)
+
+
+def _check_idx_defined(idx):
+    if ad.is_undefined_primal(idx):
+        raise EventGradientError(
+            "cannot differentiate with respect to the indices: they are discrete structure."
+        )
+
+
+def _scatter_transpose(ct, s, idx, w, *, n_post, event, backend):
+    _check_idx_defined(idx)
+    if ad.is_undefined_primal(w):
+        if _is_zero(ct):
+            return None, None, _zeros_ct(w)
+        homo = _aval(w).ndim == 0
+        dw = _wgrad(s, idx, ct, homo, event, backend)
+        return None, None, dw.astype(_aval(w).dtype)
+    if ad.is_undefined_primal(s):
+        if _is_zero(ct):
+            return _zeros_ct(s), None, None
+        ds = _gather(ct, idx, w, False, backend)
+        return ds.astype(_aval(s).dtype), None, None
+    raise AssertionError("scatter transpose: no linear input")  # pragma: no cover
+
+
+def _gather_transpose(ct, v, idx, w, *, event, backend):
+    _check_idx_defined(idx)
+    if ad.is_undefined_primal(w):
+        if _is_zero(ct):
+            return None, None, _zeros_ct(w)
+        homo = _aval(w).ndim == 0
+        vf = _as_float(v, ct.dtype, event)
+        dw = _wgrad(ct, idx, vf, homo, False, backend)
+        return None, None, dw.astype(_aval(w).dtype)
+    if ad.is_undefined_primal(v):
+        if _is_zero(ct):
+            return _zeros_ct(v), None, None
+        dv = _scatter(ct, idx, w, _aval(v).shape[1], False, backend)
+        return dv.astype(_aval(v).dtype), None, None
+    raise AssertionError("gather transpose: no linear input")  # pragma: no cover
+
+
+def _wgrad_transpose(ct, a, idx, b, *, homo, event, backend):
+    _check_idx_defined(idx)
+    if ad.is_undefined_primal(b):
+        if _is_zero(ct):
+            return None, None, _zeros_ct(b)
+        db = _scatter(a, idx, ct, _aval(b).shape[1], event, backend)
+        return None, None, db.astype(_aval(b).dtype)
+    if ad.is_undefined_primal(a):
+        if _is_zero(ct):
+            return _zeros_ct(a), None, None
+        da = _gather(b, idx, ct, False, backend)
+        return da.astype(_aval(a).dtype), None, None
+    raise AssertionError("wgrad transpose: no linear input")  # pragma: no cover
+
+
+ad.primitive_transposes[scatter_p] = _scatter_transpose
+ad.primitive_transposes[gather_p] = _gather_transpose
+ad.primitive_transposes[wgrad_p] = _wgrad_transpose
+
+
+# ----------------------------------------------------------------------------- batching
+def _loop_batch(prim, args, dims, params):
+    """Fallback: a vmap over indices/weights (or of wgrad) runs one kernel call per element."""
+    size = next(x.shape[d] for x, d in zip(args, dims) if d is not batching.not_mapped)
+    moved = [
+        jnp.broadcast_to(x, (size, *x.shape)) if d is None else jnp.moveaxis(x, d, 0)
+        for x, d in zip(args, dims)
+    ]
+    out = jax.lax.map(lambda xs: prim.bind(*xs, **params), tuple(moved))
+    return out, 0
+
+
+def _fold_vector_batch(prim, args, dims, params, out_cols):
+    x, idx, w = args
+    x = jnp.moveaxis(x, dims[0], 0)
+    v, b = x.shape[0], x.shape[1]
+    out = prim.bind(x.reshape(v * b, x.shape[2]), idx, w, **params)
+    return out.reshape(v, b, out_cols), 0
+
+
+def _scatter_batch(args, dims, **params):
+    if dims[1] is None and dims[2] is None:
+        return _fold_vector_batch(scatter_p, args, dims, params, params["n_post"])
+    return _loop_batch(scatter_p, args, dims, params)
+
+
+def _gather_batch(args, dims, **params):
+    if dims[1] is None and dims[2] is None:
+        return _fold_vector_batch(gather_p, args, dims, params, args[1].shape[0])
+    return _loop_batch(gather_p, args, dims, params)
+
+
+def _wgrad_batch(args, dims, **params):
+    return _loop_batch(wgrad_p, args, dims, params)
+
+
+batching.primitive_batchers[scatter_p] = _scatter_batch
+batching.primitive_batchers[gather_p] = _gather_batch
+batching.primitive_batchers[wgrad_p] = _wgrad_batch
+
+
+# ----------------------------------------------------------------------------- XLA kernels
+def _weighted(f, w):
+    """``f[B, n_pre]`` times the weights, as ``[B, n_pre, n_conn]`` (w scalar or 2-D)."""
+    if w.ndim == 0:
+        return f[:, :, None] * w
+    return f[:, :, None] * w[None]
+
+
+def _scatter_xla(s, idx, w, *, n_post, event):
+    n_conn = idx.shape[1]
+    f = _as_float(s, w.dtype, event)
+    contrib = _weighted(f, w)
+    if w.ndim == 0:
+        contrib = jnp.broadcast_to(contrib, (*f.shape, n_conn))
+    out = jnp.zeros((s.shape[0], n_post), w.dtype)
+    return out.at[:, idx].add(contrib)
+
+
+def _gather_xla(v, idx, w, *, event):
+    g = _as_float(v, w.dtype, event)[:, idx]  # [B, n_pre, n_conn]
+    if w.ndim == 0:
+        return g.sum(-1) * w
+    return (g * w[None]).sum(-1)
+
+
+def _wgrad_xla(a, idx, b, *, homo, event):
+    fa = _as_float(a, b.dtype, event)
+    dw = (fa[:, :, None] * b[:, idx]).sum(0)
+    return dw.sum() if homo else dw
+
+
+register_kernel(scatter_p, "xla", _scatter_xla)
+register_kernel(gather_p, "xla", _gather_xla)
+register_kernel(wgrad_p, "xla", _wgrad_xla)
+
+
+# ----------------------------------------------------------------------------- numba kernels
+_NUMBA_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _via_supported_dtype(fn, vecs, w, **params):
+    """Run a numba call in f32 for dtypes numba lacks (bf16, f16), casting back after."""
+    dtype = np.dtype(w.dtype)
+    if dtype in _NUMBA_DTYPES:
+        return fn(*vecs, w, **params)
+    vecs = [x if x.dtype in (jnp.bool_, jnp.int32) else x.astype(jnp.float32) for x in vecs]
+    return fn(*vecs, w.astype(jnp.float32), **params).astype(dtype)
+
+
+def _scatter_numba(s, idx, w, *, n_post, event):
+    from .fixed_prob_numba import scatter_call
+
+    return _via_supported_dtype(
+        lambda s, i, w, **kw: scatter_call(s, i, w, **kw), [s, idx], w, n_post=n_post, event=event
+    )
+
+
+def _gather_numba(v, idx, w, *, event):
+    from .fixed_prob_numba import gather_call
+
+    return _via_supported_dtype(
+        lambda v, i, w, **kw: gather_call(v, i, w, **kw), [v, idx], w, event=event
+    )
+
+
+def _wgrad_numba(a, idx, b, *, homo, event):
+    from .fixed_prob_numba import wgrad_call
+
+    return _via_supported_dtype(
+        lambda a, i, b, **kw: wgrad_call(a, i, b, **kw), [a, idx], b, homo=homo, event=event
+    )
+
+
+register_kernel(scatter_p, "numba", _scatter_numba)
+register_kernel(gather_p, "numba", _gather_numba)
+register_kernel(wgrad_p, "numba", _wgrad_numba)
+
+for _p in (scatter_p, gather_p, wgrad_p):
+    register_lowerings(_p)
+
+
+# ----------------------------------------------------------------------------- public operator
+def _split_unit(x):
+    """(mantissa, unit or None) for a brainunit Quantity (duck-typed; brainunit is optional)."""
+    if hasattr(x, "mantissa") and hasattr(x, "unit") and not isinstance(x, jax.Array):
+        return x.mantissa, x.unit
+    return x, None
+
+
+def _check_indices(indices, n_post: int, checked: bool = False):
+    if np.ndim(indices) != 2:
+        raise EventShapeError(
+            f"indices must be a 2-D integer array [n_pre, n_conn], got shape "
+            f"{tuple(np.shape(indices))}."
+        )
+    if not jnp.issubdtype(jnp.result_type(indices), jnp.integer):
+        raise EventShapeError(f"indices must be integers, got dtype {jnp.result_type(indices)}.")
+    if checked:
+        return jnp.asarray(indices, jnp.int32)
+    if isinstance(indices, jax.core.Tracer):
+        return jnp.clip(jnp.asarray(indices, jnp.int32), 0, n_post - 1)
+    arr = np.asarray(indices)
+    if arr.size and (arr.min() < 0 or arr.max() >= n_post):
+        raise EventShapeError(
+            f"indices must lie in [0, n_post={n_post}), got values in [{arr.min()}, {arr.max()}]."
+        )
+    return jnp.asarray(indices, jnp.int32)
+
+
+def fixed_prob_matvec(
+    spikes: Any,
+    indices: Any,
+    weights: Any,
+    *,
+    n_post: int | None = None,
+    transpose: bool = False,
+    float_as_event: bool = True,
+    backend: str | None = None,
+) -> Any:
+    """Event-driven product of spikes with a fixed-out-degree connection matrix.
+
+    The matrix ``W`` (``[n_pre, n_post]``) has ``W[i, indices[i, j]] += weights[i, j]``.
+    ``transpose=False`` computes ``spikes @ W`` (spikes ``[..., n_pre]`` -> ``[..., n_post]``),
+    touching only presynaptic rows whose spike is nonzero; ``transpose=True`` computes
+    ``spikes @ W.T`` (``[..., n_post]`` -> ``[..., n_pre]``).
+
+    Args:
+        spikes: Boolean (events) or float array; leading dimensions are batch dimensions.
+        indices: ``[n_pre, n_conn]`` integer targets, each in ``[0, n_post)``.
+        weights: A scalar (homogeneous) or one weight per connection ``[n_pre, n_conn]``;
+            may be a brainunit Quantity (the unit passes through).
+        n_post: Number of postsynaptic neurons (required unless ``transpose``).
+        transpose: Multiply by ``W.T`` instead of ``W``.
+        float_as_event: Float spikes count as events (nonzero -> 1); if False their values
+            scale the weights.
+        backend: Kernel backend for this call (``'numba'``, ``'xla'``, ``'pallas'``,
+            ``'triton'``); None uses :func:`get_backend`'s choice.
+
+    Returns:
+        ``[..., n_post]`` (or ``[..., n_pre]`` if ``transpose``), in the weights' float dtype.
+
+    Raises:
+        EventShapeError: a shape, dtype or index range is wrong (the message names it).
+        KernelBackendError: an unknown or unavailable backend.
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> import brainstate_event as be
+        >>> indices = jnp.array([[0, 1], [1, 2], [2, 0]])
+        >>> spikes = jnp.array([True, False, True])
+        >>> be.fixed_prob_matvec(spikes, indices, 0.5, n_post=3).tolist()
+        [1.0, 0.5, 0.5]
+    """
+    return _matvec(spikes, indices, weights, n_post, transpose, float_as_event, backend)
+
+
+def _matvec(spikes, indices, weights, n_post, transpose, float_as_event, backend, checked=False):
+    """``fixed_prob_matvec``; ``checked=True`` skips the index range check."""
+    spikes, s_unit = _split_unit(spikes)
+    weights, w_unit = _split_unit(weights)
+    spikes = jnp.asarray(spikes)
+    weights = jnp.asarray(weights)
+    if np.ndim(indices) == 2:
+        n_pre = np.shape(indices)[0]
+    else:
+        n_pre = -1
+    if transpose:
+        if spikes.ndim < 1:
+            raise EventShapeError("spikes must have at least one dimension [..., n_post].")
+        n_post = spikes.shape[-1] if n_post is None else n_post
+    if n_post is None or int(n_post) < 1:
+        raise EventShapeError(f"n_post must be a positive integer, got {n_post!r}.")
+    n_post = int(n_post)
+    idx = _check_indices(indices, n_post, checked)
+    n_pre, n_conn = idx.shape
+    expect = n_post if transpose else n_pre
+    if spikes.ndim < 1 or spikes.shape[-1] != expect:
+        name = "n_post" if transpose else "n_pre"
+        raise EventShapeError(
+            f"spikes must have shape [..., {name}={expect}], got shape {tuple(spikes.shape)}."
+        )
+    if weights.ndim == 1 and weights.shape[0] == 1:
+        weights = weights.reshape(())
+    if weights.ndim != 0 and weights.shape != (n_pre, n_conn):
+        raise EventShapeError(
+            f"weights must be a scalar or have shape [n_pre, n_conn]=({n_pre}, {n_conn}), got "
+            f"shape {tuple(weights.shape)}."
+        )
+    if not jnp.issubdtype(weights.dtype, jnp.floating):
+        weights = weights.astype(jnp.result_type(float))
+    if spikes.dtype != jnp.bool_:
+        if not jnp.issubdtype(spikes.dtype, jnp.floating):
+            spikes = spikes.astype(weights.dtype)
+        dtype = jnp.promote_types(spikes.dtype, weights.dtype)
+        spikes, weights = spikes.astype(dtype), weights.astype(dtype)
+    event = bool(float_as_event) or spikes.dtype == jnp.bool_
+    batch = spikes.shape[:-1]
+    flat = spikes.reshape(int(np.prod(batch, dtype=int)), expect)
+    param = backend_param(backend)
+    if transpose:
+        out = _gather(flat, idx, weights, event, param)
+    else:
+        out = _scatter(flat, idx, weights, n_post, event, param)
+    out = out.reshape(*batch, out.shape[-1])
+    unit = None
+    for u in (w_unit, s_unit if not event else None):
+        if u is not None:
+            unit = u if unit is None else unit * u
+    return out if unit is None else out * unit
