@@ -22,9 +22,21 @@ from ._src.grad import (
     vector_grad as vector_grad,
 )
 from ._src.grad_states import UnusedGradStateWarning as UnusedGradStateWarning
-from ._src.vjp_jvp import jvp as jvp, vjp as vjp
 
 # -- batching and parallelism --
+from ._src.map import map as map
+from ._src.new_states import vmap_new_states as vmap_new_states
+from ._src.parallel import pmap as pmap
+from ._src.rngs import restore_rngs as restore_rngs
+from ._src.sharding import (
+    constrain_states as constrain_states,
+    shard_map as shard_map,
+    shard_states as shard_states,
+    state_sharding as state_sharding,
+)
+from ._src.state_axes import StateAxes as StateAxes
+from ._src.vjp_jvp import jvp as jvp, vjp as vjp
+from ._src.vmap import vmap as vmap
 
 __version__ = _version("brainstate-augment")
 
@@ -46,6 +58,16 @@ __all__: list[str] = [
     "vector_grad",
     "vjp",
     # batching and parallelism
+    "StateAxes",
+    "vmap",
+    "vmap_new_states",
+    "map",
+    "restore_rngs",
+    "pmap",
+    "shard_map",
+    "shard_states",
+    "constrain_states",
+    "state_sharding",
 ]
 
 _set_public_module(globals(), __all__, __name__)
