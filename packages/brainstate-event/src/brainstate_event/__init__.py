@@ -13,6 +13,8 @@ from ._src.backend import (
     set_backend as set_backend,
     use_backend as use_backend,
 )
+from ._src.csr.matrix import CSC as CSC, CSR as CSR
+from ._src.dense import event_matmul as event_matmul
 from ._src.errors import (
     EventError as EventError,
     EventGradientError as EventGradientError,
@@ -22,6 +24,7 @@ from ._src.errors import (
 )
 from ._src.fixed_prob import FixedProb as FixedProb
 from ._src.fixed_prob_ops import fixed_prob_matvec as fixed_prob_matvec
+from ._src.layers import CSRLinear as CSRLinear, Linear as Linear
 
 __version__ = _version("brainstate-event")
 
@@ -29,6 +32,12 @@ __all__: list[str] = [
     # fixed out-degree connectivity
     "FixedProb",
     "fixed_prob_matvec",
+    # CSR/CSC sparse matrices and the event-driven dense product
+    "CSR",
+    "CSC",
+    "CSRLinear",
+    "Linear",
+    "event_matmul",
     # kernel backends
     "set_backend",
     "get_backend",
