@@ -1,11 +1,41 @@
 """Modules, layers, neurons, synapses, projections, surrogate gradients, init and optim.
 
 Part of the brainstate framework; most users ``import brainstate as bst`` and reach this
-package as ``bst.nn``.
+package as ``bst.nn``. Submodules: :mod:`brainstate_nn.functional`,
+:mod:`brainstate_nn.init`, :mod:`brainstate_nn.optim`, :mod:`brainstate_nn.metrics`,
+:mod:`brainstate_nn.surrogate` (also ``bst.functional``, ``bst.init``, ...).
 """
 
 from importlib.metadata import version as _version
 
+from brainstate_core.extend import set_public_module as _set_public_module
+
+# -- module system --
+from ._src.collective import (
+    assign_state_values as assign_state_values,
+    call_order as call_order,
+    init_all_states as init_all_states,
+    reset_all_states as reset_all_states,
+)
+from ._src.module import (
+    ElementWiseBlock as ElementWiseBlock,
+    Module as Module,
+    Sequential as Sequential,
+    ShapeError as ShapeError,
+)
+
 __version__ = _version("brainstate-nn")
 
-__all__: list[str] = []
+__all__: list[str] = [
+    # module system
+    "Module",
+    "ElementWiseBlock",
+    "Sequential",
+    "ShapeError",
+    "init_all_states",
+    "reset_all_states",
+    "call_order",
+    "assign_state_values",
+]
+
+_set_public_module(globals(), __all__, __name__)
