@@ -24,6 +24,25 @@ from ._src.module import (
     ShapeError as ShapeError,
 )
 
+# -- brain dynamics --
+from ._src.delay import (
+    Delay as Delay,
+    DelayAccess as DelayAccess,
+    StateWithDelay as StateWithDelay,
+)
+from ._src.dynamics import (
+    Dynamics as Dynamics,
+    DynamicsGroup as DynamicsGroup,
+    Prefetch as Prefetch,
+    PrefetchDelay as PrefetchDelay,
+    PrefetchDelayAt as PrefetchDelayAt,
+    Projection as Projection,
+    not_receive_update_output as not_receive_update_output,
+    receive_update_input as receive_update_input,
+    receive_update_output as receive_update_output,
+)
+from ._src.exp_euler import exp_euler_step as exp_euler_step
+
 __version__ = _version("brainstate-nn")
 
 __all__: list[str] = [
@@ -36,6 +55,20 @@ __all__: list[str] = [
     "reset_all_states",
     "call_order",
     "assign_state_values",
+    # brain dynamics
+    "Dynamics",
+    "DynamicsGroup",
+    "Projection",
+    "Prefetch",
+    "PrefetchDelay",
+    "PrefetchDelayAt",
+    "receive_update_output",
+    "not_receive_update_output",
+    "receive_update_input",
+    "Delay",
+    "DelayAccess",
+    "StateWithDelay",
+    "exp_euler_step",
 ]
 
 _set_public_module(globals(), __all__, __name__)

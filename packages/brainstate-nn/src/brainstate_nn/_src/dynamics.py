@@ -1,0 +1,380 @@
+"""``Dynamics``: a population whose state evolves in time; ``DynamicsGroup``; ``Projection``.
+
+A Dynamics object (a neuron group, a synapse) receives inputs from projections through
+*current inputs* (summed into its input current, possibly depending on its own state, e.g.
+a conductance-based output) and *delta inputs* (added to its state after the integration
+step), and can run other modules right before or after its own update (a synapse aligned
+to it, a delay recording its state).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
+import numpy as np
+
+from brainstate_core import State
+from brainstate_core.mixin import ParamDescriber
+from brainstate_graph import nodes
+
+from .module import Module, to_shape
+
+__all__ = [
+    "Dynamics",
+    "DynamicsGroup",
+    "Prefetch",
+    "PrefetchDelay",
+    "PrefetchDelayAt",
+    "Projection",
+    "not_receive_update_output",
+    "receive_update_input",
+    "receive_update_output",
+]
+
+T = TypeVar("T")
+
+
+def _label_key(key: str, label: str | None) -> str:
+    return key if label is None else f"{label} // {key}"
+
+
+class Dynamics(Module):
+    """A population of elements (neurons, synapses) with a state evolving in time.
+
+    Args:
+        in_size: the population's shape, e.g. ``100`` or ``(10, 10)``.
+        name: an optional name.
+
+    Attributes:
+        varshape: the population's shape (the shape of its state variables, without the
+            batch dimension).
+
+    Inputs reach a Dynamics object in two ways:
+
+    - ``add_current_input(key, fn_or_value)``: ``sum_current_inputs(init, *args)`` adds
+      ``fn(*args)`` (e.g. a conductance-based output computing a current from the membrane
+      potential) or the value (consumed once) to ``init``;
+    - ``add_delta_input(key, fn_or_value)``: ``sum_delta_inputs(init)`` adds them to the
+      state after integration (instantaneous jumps).
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> import brainstate_core as bsc
+        >>> import brainstate_nn as nn
+        >>> class Leak(nn.Dynamics):
+        ...     def init_state(self, batch_size=None):
+        ...         self.x = bsc.HiddenState(jnp.zeros(self.varshape))
+        ...     def update(self, inp=0.0):
+        ...         self.x.value = 0.9 * self.x.value + self.sum_current_inputs(inp)
+        ...         return self.x.value
+        >>> pop = nn.init_all_states(Leak(3))
+        >>> pop.add_current_input("drive", jnp.ones(3))
+        >>> pop().tolist()
+        [1.0, 1.0, 1.0]
+    """
+
+    def __init__(self, in_size: int | tuple[int, ...], name: str | None = None) -> None:
+        super().__init__(name=name)
+        if isinstance(in_size, (int, np.integer)):
+            in_size = (int(in_size),)
+        shape = to_shape(in_size, f"{type(self).__name__} in_size")
+        if not shape:
+            raise ValueError(
+                f"{type(self).__name__} needs a non-empty in_size (an int or a tuple of ints), "
+                f"got {in_size!r}"
+            )
+        self.in_size = shape
+        self.out_size = shape
+        self._current_inputs: dict[str, Any] | None = None
+        self._delta_inputs: dict[str, Any] | None = None
+        self._before_updates: dict[Hashable, Any] | None = None
+        self._after_updates: dict[Hashable, Any] | None = None
+
+    @property
+    def varshape(self) -> tuple[int, ...]:
+        """The shape of the state variables of one sample (no batch dimension)."""
+        return self.in_size  # type: ignore[return-value]
+
+    # -- inputs ---------------------------------------------------------------------------
+    @property
+    def current_inputs(self) -> dict[str, Any] | None:
+        return self._current_inputs
+
+    @property
+    def delta_inputs(self) -> dict[str, Any] | None:
+        return self._delta_inputs
+
+    def _add_input(self, which: str, key: str, inp: Any, label: str | None) -> None:
+        key = _label_key(key, label)
+        inputs = getattr(self, which)
+        if inputs is None:
+            inputs = {}
+            setattr(self, which, inputs)
+        if key in inputs and inputs[key] is not inp:
+            raise KeyError(
+                f"input key {key!r} of {self._label()} is already used by "
+                f"{inputs[key]!r}; choose another key"
+            )
+        inputs[key] = inp
+
+    def add_current_input(self, key: str, inp: Callable[..., Any] | Any, label: str | None = None):
+        """Register a current input: a function called by :meth:`sum_current_inputs`, or a
+        value added once (then dropped)."""
+        self._add_input("_current_inputs", key, inp, label)
+
+    def add_delta_input(self, key: str, inp: Callable[..., Any] | Any, label: str | None = None):
+        """Register a delta input: a function called by :meth:`sum_delta_inputs`, or a value
+        added once (then dropped)."""
+        self._add_input("_delta_inputs", key, inp, label)
+
+    def get_input(self, key: str) -> Any:
+        """The current or delta input registered under ``key``."""
+        for inputs in (self._current_inputs, self._delta_inputs):
+            if inputs is not None and key in inputs:
+                return inputs[key]
+        raise KeyError(f"{self._label()} has no current or delta input {key!r}")
+
+    @staticmethod
+    def _sum(inputs: dict[str, Any] | None, init: Any, label: str | None, args, kwargs) -> Any:
+        if not inputs:
+            return init
+        prefix = None if label is None else f"{label} // "
+        for key in tuple(inputs):
+            if prefix is not None and not key.startswith(prefix):
+                continue
+            inp = inputs[key]
+            if callable(inp):
+                init = init + inp(*args, **kwargs)
+            else:
+                init = init + inp
+                del inputs[key]  # a value is consumed once
+        return init
+
+    def sum_current_inputs(self, init: Any, *args: Any, label: str | None = None, **kwargs: Any):
+        """``init`` plus every current input (functions called with ``*args, **kwargs``)."""
+        return self._sum(self._current_inputs, init, label, args, kwargs)
+
+    def sum_delta_inputs(self, init: Any, *args: Any, label: str | None = None, **kwargs: Any):
+        """``init`` plus every delta input (functions called with ``*args, **kwargs``)."""
+        return self._sum(self._delta_inputs, init, label, args, kwargs)
+
+    # -- modules run around the update ------------------------------------------------------
+    @property
+    def before_updates(self) -> dict[Hashable, Any] | None:
+        return self._before_updates
+
+    @property
+    def after_updates(self) -> dict[Hashable, Any] | None:
+        return self._after_updates
+
+    def _add_before_update(self, key: Hashable, fun: Any) -> None:
+        if self._before_updates is None:
+            self._before_updates = {}
+        if key in self._before_updates:
+            raise KeyError(f"{key!r} is already registered in before_updates of {self._label()}")
+        self._before_updates[key] = fun
+
+    def _add_after_update(self, key: Hashable, fun: Any) -> None:
+        if self._after_updates is None:
+            self._after_updates = {}
+        if key in self._after_updates:
+            raise KeyError(f"{key!r} is already registered in after_updates of {self._label()}")
+        self._after_updates[key] = fun
+
+    def _has_before_update(self, key: Hashable) -> bool:
+        return self._before_updates is not None and key in self._before_updates
+
+    def _has_after_update(self, key: Hashable) -> bool:
+        return self._after_updates is not None and key in self._after_updates
+
+    def _get_before_update(self, key: Hashable) -> Any:
+        if not self._has_before_update(key):
+            raise KeyError(f"{key!r} is not registered in before_updates of {self._label()}")
+        return self._before_updates[key]  # type: ignore[index]
+
+    def _get_after_update(self, key: Hashable) -> Any:
+        if not self._has_after_update(key):
+            raise KeyError(f"{key!r} is not registered in after_updates of {self._label()}")
+        return self._after_updates[key]  # type: ignore[index]
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self._before_updates:
+            for fun in self._before_updates.values():
+                if getattr(fun, "_receive_update_input", False):
+                    fun(*args, **kwargs)
+                else:
+                    fun()
+        out = self.update(*args, **kwargs)
+        if self._after_updates:
+            for fun in self._after_updates.values():
+                if getattr(fun, "_not_receive_update_output", False):
+                    fun()
+                else:
+                    fun(out)
+        return out
+
+    # -- access to this population's variables ---------------------------------------------
+    def prefetch(self, item: str) -> Prefetch:
+        """A reference to this population's variable ``item`` (``.delay.at(t)`` for delays)."""
+        return Prefetch(self, item)
+
+    def align_pre(self, dyn: Any) -> Any:
+        """Run ``dyn`` (or build it from a description, once per description) after this
+        population's update, fed with its output; returns the instance."""
+        if isinstance(dyn, Dynamics):
+            self._add_after_update(dyn.name or id(dyn), dyn)
+            return dyn
+        if isinstance(dyn, ParamDescriber):
+            key = dyn.identifier
+            if not self._has_after_update(key):
+                self._add_after_update(key, dyn())
+            return self._get_after_update(key)
+        raise TypeError(
+            f"align_pre expects a Dynamics or a description (Cls.desc(...)), got {dyn!r}"
+        )
+
+    def __pretty_repr_items__(self):
+        for key, value in super().__pretty_repr_items__():
+            yield key, value
+        for key in ("_before_updates", "_after_updates", "_current_inputs", "_delta_inputs"):
+            value = self.__dict__.get(key)
+            if value:
+                yield key[1:], value
+
+
+class Projection(Module):
+    """Base class of projections (synaptic connections between populations).
+
+    A projection's ``update`` moves activity from a source to a target (usually by
+    registering inputs on a :class:`Dynamics` target). :class:`DynamicsGroup` updates its
+    projections before its populations.
+    """
+
+    def update(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must implement update()")
+
+
+class DynamicsGroup(Module):
+    """A network of modules: ``update()`` runs projections, then dynamics, then the rest.
+
+    Args:
+        *children_as_tuple: modules, in order.
+        **children_as_dict: named modules.
+
+    Examples:
+        >>> import brainstate_nn as nn
+        >>> order = []
+        >>> class Pop(nn.Dynamics):
+        ...     def update(self):
+        ...         order.append("pop")
+        >>> class Proj(nn.Projection):
+        ...     def update(self):
+        ...         order.append("proj")
+        >>> nn.DynamicsGroup(Pop(2), Proj(), b=Pop(3)).update()
+        >>> order
+        ['proj', 'pop', 'pop']
+    """
+
+    def __init__(self, *children_as_tuple: Any, **children_as_dict: Any) -> None:
+        super().__init__()
+        self.layers_tuple = tuple(children_as_tuple)
+        self.layers_dict = dict(children_as_dict)
+
+    def _children(self) -> list[Any]:
+        # every direct sub-module: the constructor's arguments and attributes set by a subclass
+        return list(nodes(self, Module, allowed_hierarchy=(1, 1)).values())
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        children = self._children()
+        for child in children:
+            if isinstance(child, Projection):
+                child()
+        for child in children:
+            if isinstance(child, Dynamics):
+                child()
+        for child in children:
+            if not isinstance(child, (Projection, Dynamics)) and callable(child):
+                child()
+
+
+# -- references to a population's variable ------------------------------------------------
+def delay_key(item: str) -> str:
+    return f"{item}-delay"
+
+
+class Prefetch(Module):
+    """A reference to ``module.<item>``; calling it gives the current value."""
+
+    def __init__(self, module: Module, item: str) -> None:
+        super().__init__()
+        self.module = module
+        self.item = item
+
+    def _target(self) -> Any:
+        if not hasattr(self.module, self.item):
+            raise AttributeError(f"{self.module._label()} has no attribute {self.item!r}")
+        return getattr(self.module, self.item)
+
+    @property
+    def delay(self) -> PrefetchDelay:
+        """Delayed access: ``prefetch('V').delay.at(2 * u.ms)``."""
+        return PrefetchDelay(self.module, self.item)
+
+    def update(self, *args: Any, **kwargs: Any) -> Any:
+        target = self._target()
+        return target.value if isinstance(target, State) else target
+
+
+class PrefetchDelay(Module):
+    """``prefetch(item).delay``; ``.at(time)`` gives a delayed reference."""
+
+    def __init__(self, module: Module, item: str) -> None:
+        super().__init__()
+        self.module = module
+        self.item = item
+
+    def at(self, time: Any) -> PrefetchDelayAt:
+        return PrefetchDelayAt(self.module, self.item, time)
+
+
+class PrefetchDelayAt(Module):
+    """The value of ``module.<item>`` ``time`` ago (a :class:`StateWithDelay` records it)."""
+
+    def __init__(self, module: Module, item: str, time: Any) -> None:
+        super().__init__()
+        from .delay import StateWithDelay
+
+        if not isinstance(module, Dynamics):
+            raise TypeError(f"delayed access needs a Dynamics module, got {module!r}")
+        self.module = module
+        self.item = item
+        self.time = time
+        key = delay_key(item)
+        if not module._has_after_update(key):
+            module._add_after_update(key, not_receive_update_output(StateWithDelay(module, item)))
+        self.state_delay = module._get_after_update(key)
+        self.entry = f"prefetch-{id(self)}"
+        self.state_delay.register_entry(self.entry, time)
+
+    def update(self, *args: Any, **kwargs: Any) -> Any:
+        return self.state_delay.at(self.entry)
+
+
+# -- flags for modules run around an update -------------------------------------------------
+def receive_update_output(obj: T) -> T:
+    """Mark an after-update module to receive the update's output (the default)."""
+    obj._not_receive_update_output = False  # type: ignore[attr-defined]
+    return obj
+
+
+def not_receive_update_output(obj: T) -> T:
+    """Mark an after-update module to be called without arguments."""
+    obj._not_receive_update_output = True  # type: ignore[attr-defined]
+    return obj
+
+
+def receive_update_input(obj: T) -> T:
+    """Mark a before-update module to receive the update's arguments."""
+    obj._receive_update_input = True  # type: ignore[attr-defined]
+    return obj
