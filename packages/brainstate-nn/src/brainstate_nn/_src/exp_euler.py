@@ -68,17 +68,16 @@ def exp_euler_step(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     dt = environ.get_dt()
     ones = jax.tree.map(jnp.ones_like, x)
     derivative, slope = jax.jvp(lambda v: fn(v, *rest, **kwargs), (x,), (ones,))
-    x_unit, d_unit = u.get_unit(x), u.get_unit(derivative)
+    x_unit, d_unit, t_unit = u.get_unit(x), u.get_unit(derivative), u.get_unit(dt)
+    if (x_unit / t_unit).dim != d_unit.dim:
+        raise u.UnitMismatchError(
+            f"exp_euler_step: x is in {x_unit} and dt in {t_unit}, so the drift must return "
+            f"{x_unit / t_unit}; it returned {d_unit}."
+        )
     linear = u.get_mantissa(slope)
     if not (x_unit.is_unitless and d_unit.is_unitless):
         linear = u.Quantity(linear, unit=d_unit / x_unit)
-    try:
-        x_next = x + dt * u.math.exprel(dt * linear) * derivative
-    except u.UnitMismatchError as e:
-        raise u.UnitMismatchError(
-            f"exp_euler_step: x is in {x_unit} and dt in {u.get_unit(dt)}, so the drift must "
-            f"return {x_unit / u.get_unit(dt)}; it returned {d_unit}. ({e})"
-        ) from None
+    x_next = x + dt * u.math.exprel(dt * linear) * derivative
     if diffusion is not None:
         noise = diffusion(x, *rest, **kwargs)
         try:

@@ -1,0 +1,243 @@
+"""Dynamics inputs and update hooks, DynamicsGroup order, prefetch, Delay, exp_euler_step."""
+
+import brainunit as u
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import brainstate_compile as bc
+import brainstate_core as bsc
+import brainstate_nn as nn
+
+
+class Leak(nn.Dynamics):
+    def __init__(self, n, tau=10.0):
+        super().__init__(n)
+        self.tau = tau
+
+    def init_state(self, batch_size=None):
+        shape = self.varshape if batch_size is None else (batch_size, *self.varshape)
+        self.x = bsc.HiddenState(jnp.zeros(shape))
+
+    def update(self, inp=0.0):
+        x = self.x.value
+        x = nn.exp_euler_step(lambda v: (-v + self.sum_current_inputs(inp, v)) / self.tau, x)
+        self.x.value = self.sum_delta_inputs(x)
+        return self.x.value
+
+
+# -- inputs ----------------------------------------------------------------------------------
+
+
+def test_sizes_and_varshape():
+    pop = Leak((2, 3))
+    assert pop.varshape == (2, 3) and pop.in_size == pop.out_size == (2, 3)
+    assert Leak(4).varshape == (4,)
+    with pytest.raises(ValueError, match="non-empty in_size"):
+        Leak(())
+
+
+def test_current_inputs_functions_stay_values_are_consumed_once():
+    pop = nn.init_all_states(Leak(2))
+    pop.add_current_input("f", lambda v: 2.0 * jnp.ones_like(v))
+    pop.add_current_input("once", jnp.array([1.0, 0.0]))
+    total = pop.sum_current_inputs(0.0, jnp.zeros(2))
+    np.testing.assert_allclose(total, [3.0, 2.0])
+    np.testing.assert_allclose(pop.sum_current_inputs(0.0, jnp.zeros(2)), [2.0, 2.0])
+    assert "once" not in pop.current_inputs
+
+
+def test_labels_select_inputs_and_keys_are_unique():
+    pop = nn.init_all_states(Leak(1))
+    pop.add_delta_input("a", lambda: 1.0, label="exc")
+    pop.add_delta_input("b", lambda: 10.0, label="inh")
+    assert float(pop.sum_delta_inputs(0.0, label="exc")) == 1.0
+    assert float(pop.sum_delta_inputs(0.0)) == 11.0
+    with pytest.raises(KeyError, match="already used"):
+        pop.add_delta_input("a", lambda: 2.0, label="exc")
+    with pytest.raises(KeyError, match="no current or delta input"):
+        pop.get_input("missing")
+
+
+def test_before_and_after_updates_run_around_update():
+    calls = []
+    pop = nn.init_all_states(Leak(1))
+    pop._add_before_update("b", nn.receive_update_input(lambda inp: calls.append(("b", inp))))
+    pop._add_after_update("a", lambda out: calls.append(("a", float(out[0]))))
+    pop._add_after_update("n", nn.not_receive_update_output(lambda: calls.append(("n",))))
+    with bsc.environ.context(dt=0.1):
+        pop(5.0)
+    assert [c[0] for c in calls] == ["b", "a", "n"] and calls[0][1] == 5.0
+    with pytest.raises(KeyError, match="already registered"):
+        pop._add_after_update("a", lambda out: None)
+
+
+def test_align_pre_builds_a_description_once():
+    pre = Leak(3)
+    a = pre.align_pre(Leak.desc(3))
+    b = pre.align_pre(Leak.desc(3))
+    assert a is b and isinstance(a, Leak)
+    with pytest.raises(TypeError, match="align_pre"):
+        pre.align_pre(3)
+
+
+def test_dynamics_group_runs_projections_then_dynamics_then_others():
+    order = []
+
+    class Proj(nn.Projection):
+        def update(self):
+            order.append("proj")
+
+    class Pop(nn.Dynamics):
+        def update(self):
+            order.append("pop")
+
+    class Other(nn.Module):
+        def update(self):
+            order.append("other")
+
+    class Net(nn.DynamicsGroup):
+        def __init__(self):
+            super().__init__(Other())
+            self.pop = Pop(2)
+            self.proj = Proj()
+
+    Net().update()
+    assert order == ["proj", "pop", "other"]
+
+
+# -- exp_euler_step ----------------------------------------------------------------------------
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    x0=st.floats(-5, 5),
+    tau=st.floats(0.5, 50.0),
+    drive=st.floats(-3, 3),
+    dt=st.floats(0.01, 2.0),
+)
+def test_exp_euler_is_exact_for_linear_equations(x0, tau, drive, dt):
+    with bsc.environ.context(dt=dt):
+        x1 = nn.exp_euler_step(lambda x, i: (-x + i) / tau, jnp.asarray(x0), drive)
+    expected = drive + (x0 - drive) * np.exp(-dt / tau)
+    np.testing.assert_allclose(float(x1), expected, rtol=1e-5, atol=1e-5)
+
+
+def test_exp_euler_with_units_and_unit_errors():
+    with bsc.environ.context(dt=0.1 * u.ms):
+        v = jnp.array([-60.0, -50.0]) * u.mV
+        v1 = nn.exp_euler_step(lambda v: (-65.0 * u.mV - v) / (10.0 * u.ms), v)
+        assert u.get_unit(v1) == u.mV
+        expected = -65.0 + (np.array([-60.0, -50.0]) + 65.0) * np.exp(-0.01)
+        np.testing.assert_allclose(v1.to_decimal(u.mV), expected, rtol=1e-5)
+        with pytest.raises(u.UnitMismatchError, match="drift must return"):
+            nn.exp_euler_step(lambda v: v * 2.0, v)
+
+
+def test_exp_euler_rejects_integers_and_adds_noise():
+    with bsc.environ.context(dt=0.1):
+        with pytest.raises(ValueError, match="floating-point"):
+            nn.exp_euler_step(lambda x: -x, jnp.arange(3))
+        bsc.random.seed(0)
+        xs = nn.exp_euler_step(lambda x: -x * 0.0, lambda x: jnp.ones_like(x), jnp.zeros(20000))
+    assert abs(float(jnp.std(xs)) - np.sqrt(0.1)) < 0.01
+
+
+# -- Delay ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", ["rotation", "concat"])
+def test_delay_returns_the_value_n_steps_ago(method):
+    with bsc.environ.context(dt=1.0):
+        d = nn.Delay(jnp.zeros(2), time=4.0, delay_method=method)
+        d.register_entry("two", 2.0)
+        d.init_state()
+        for i in range(7):
+            with bsc.environ.context(i=i):
+                d.update(jnp.full(2, float(i)))
+                for n in range(min(i, 4) + 1):
+                    assert float(d.retrieve_at_step(n)[0]) == i - n
+                assert float(d.at("two")[0]) == max(i - 2, 0)
+
+
+def test_delay_length_and_entries():
+    with bsc.environ.context(dt=0.1):
+        d = nn.Delay(jnp.zeros(3), time=0.25)  # rounded up to 3 steps
+        assert d.max_length == 4
+        d.register_entry("long", 1.0)
+        assert d.max_length == 11
+        with pytest.raises(KeyError, match="already registered"):
+            d.register_entry("long", 0.5)
+        with pytest.raises(KeyError, match="no delay entry"):
+            d.at("nope")
+        with pytest.raises(RuntimeError, match="init_state"):
+            d.retrieve_at_step(0)
+        with pytest.raises(ValueError, match="delay_method"):
+            nn.Delay(jnp.zeros(1), delay_method="ring")
+
+
+def test_delay_retrieve_at_time_interpolates():
+    with bsc.environ.context(dt=1.0):
+        d = nn.Delay(jnp.zeros(()), time=5.0)
+        d.init_state()
+        for i in range(6):
+            with bsc.environ.context(i=i, t=float(i)):
+                d.update(jnp.asarray(float(i) * 10))
+        with bsc.environ.context(i=5, t=5.0):
+            assert float(d.retrieve_at_time(3.5)) == pytest.approx(35.0)
+        d2 = nn.Delay(jnp.zeros(()), time=5.0, interp_method="round")
+        d2.init_state()
+        for i in range(6):
+            with bsc.environ.context(i=i):
+                d2.update(jnp.asarray(float(i) * 10))
+        with bsc.environ.context(i=5, t=5.0):
+            assert float(d2.retrieve_at_time(3.4)) == pytest.approx(30.0)
+
+
+def test_delay_range_check_under_jit_error_if():
+    with bsc.environ.context(dt=1.0, jit_error_check=True):
+        d = nn.Delay(jnp.zeros(()), time=2.0)
+        d.init_state()
+
+        @bc.jit
+        def read(n):
+            with bsc.environ.context(i=3):
+                return d.retrieve_at_step(n)
+
+        read(1)
+        with pytest.raises(bc.JitError, match="beyond the longest registered"):
+            jax.block_until_ready(read(5))
+
+
+def test_prefetch_and_delayed_prefetch_in_a_compiled_loop():
+    with bsc.environ.context(dt=1.0):
+        pop = Leak(2)
+        now = pop.prefetch("x")
+        late = pop.prefetch("x").delay.at(3.0)
+        nn.init_all_states(pop)
+
+        def step(i):
+            with bsc.environ.context(i=i, t=i * 1.0):
+                pop(1.0)
+                return now(), late()
+
+        xs, lagged = bc.for_loop(step, jnp.arange(10))
+    np.testing.assert_allclose(lagged[3:], xs[:-3], rtol=1e-6)
+    assert isinstance(pop.x.value, jax.Array)
+
+
+def test_delay_of_a_quantity_and_a_batch():
+    with bsc.environ.context(dt=1.0):
+        pop = Leak(2)
+        nn.init_all_states(pop, batch_size=3)
+        sd = nn.StateWithDelay(pop, "x")
+        sd.register_entry("one", 1.0)
+        sd.init_state(batch_size=3)
+        assert sd.history.value.shape == (2, 3, 2)
+        q = nn.Delay(jnp.zeros(2) * u.mV, time=1.0)
+        q.init_state()
+        with bsc.environ.context(i=0):
+            q.update(jnp.ones(2) * u.mV)
+            assert u.get_unit(q.retrieve_at_step(0)) == u.mV
