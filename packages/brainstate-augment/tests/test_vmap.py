@@ -286,3 +286,19 @@ def test_returning_a_state_is_an_error():
     s = bsc.State(jnp.zeros(2))
     with pytest.raises(bsc.StateTraceError, match="returned"):
         ba.vmap(lambda x: s)(jnp.zeros(2))
+
+
+def test_vmap_with_random_inside_for_loop():
+    bsc.random.seed(1)
+    v = bsc.State(jnp.zeros(3))
+    lanes = ba.vmap(lambda: v.value.sum() + bsc.random.rand(), axis_size=3)
+
+    def step(i):
+        v.value = v.value + lanes().mean()
+        return lanes()
+
+    ys = bc.for_loop(step, jnp.arange(4))
+    assert ys.shape == (4, 3)
+    flat = np.asarray(ys).ravel().tolist()
+    assert len(set(flat)) == len(flat)  # lanes and steps all draw different numbers
+    assert float(v.value[0]) > 0.0

@@ -43,9 +43,11 @@ def batch_probe() -> Callable[[Any], bool] | None:
     if trace is None:  # pragma: no cover
         return None
 
+    tracer_type = _BatchTracer
+
     def is_batched(leaf: Any) -> bool:
         return (
-            isinstance(leaf, _BatchTracer)
+            isinstance(leaf, tracer_type)
             and leaf._trace is trace
             and getattr(leaf, "batch_dim", None) is not None
         )

@@ -81,7 +81,7 @@ def _rule_spec(rules: Any, path: tuple, state: State, where: str) -> Any:
         return rules or _P()
     if callable(rules) and not isinstance(rules, type):
         return rules(state)
-    items = rules.items() if isinstance(rules, Mapping) else rules
+    items: Any = rules.items() if isinstance(rules, Mapping) else rules
     for flt, spec in items:
         if graph.to_predicate(flt)(path, state):
             return spec
@@ -432,7 +432,7 @@ class ShardMappedFunction:
         return f"<ShardMappedFunction {self.where}>"
 
 
-def _varying_write_error(state: State, spec: Any, extra: set, where: str) -> BatchAxisError:
+def _varying_write_error(state: State, spec: Any, extra: frozenset, where: str) -> BatchAxisError:
     return BatchAxisError(
         f"{where} wrote a value that differs across mesh axes {sorted(extra)} into "
         f"{state.describe()}, whose spec is {spec} (so it must be the same on those axes). "

@@ -215,10 +215,9 @@ def node_state_axes(obj: Any, spec: Any, where: str) -> list[tuple[State, int | 
         return [(s, spec) for s in graph.states(obj).values()]  # type: ignore[union-attr]
     if not spec.filters:
         return []
-    groups = graph.states(obj, *spec.filters)
-    if len(spec.filters) == 1:
-        groups = (groups,)
+    found: Any = graph.states(obj, *spec.filters)
+    groups = (found,) if len(spec.filters) == 1 else found
     pairs: list[tuple[State, int | None]] = []
-    for group, ax in zip(groups, spec.axes):  # type: ignore[arg-type]
+    for group, ax in zip(groups, spec.axes):
         pairs.extend((s, ax) for s in group.values())
     return pairs
