@@ -24,6 +24,17 @@ from ._src.module import (
     ShapeError as ShapeError,
 )
 
+# -- dense layers --
+from ._src.linear import (
+    Linear as Linear,
+    LoRA as LoRA,
+    ScaledWSLinear as ScaledWSLinear,
+    SignedWLinear as SignedWLinear,
+)
+
+# -- submodules --
+from . import init as init  # isort: skip
+
 # -- brain dynamics --
 from ._src.delay import (
     Delay as Delay,
@@ -55,6 +66,13 @@ __all__: list[str] = [
     "reset_all_states",
     "call_order",
     "assign_state_values",
+    # dense layers
+    "Linear",
+    "ScaledWSLinear",
+    "SignedWLinear",
+    "LoRA",
+    # submodules
+    "init",
     # brain dynamics
     "Dynamics",
     "DynamicsGroup",

@@ -1,0 +1,2 @@
+"""Stateless functions: activations, normalization helpers, spike bitwise ops (public home:
+:mod:`brainstate_nn.functional`)."""
