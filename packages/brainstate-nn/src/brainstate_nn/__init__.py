@@ -24,6 +24,22 @@ from ._src.module import (
     ShapeError as ShapeError,
 )
 
+# -- checkpoints --
+from ._src.checkpoint import (
+    StateLoadResult as StateLoadResult,
+    load_all_states as load_all_states,
+    load_states as load_states,
+    save_all_states as save_all_states,
+    save_states as save_states,
+)
+from ._src.checkpoint_errors import (
+    CheckpointBackendError as CheckpointBackendError,
+    CheckpointCorruptError as CheckpointCorruptError,
+    CheckpointError as CheckpointError,
+    CheckpointMismatchError as CheckpointMismatchError,
+    CheckpointValueError as CheckpointValueError,
+)
+
 # -- dense layers --
 from ._src.linear import (
     Linear as Linear,
@@ -66,6 +82,17 @@ __all__: list[str] = [
     "reset_all_states",
     "call_order",
     "assign_state_values",
+    # checkpoints
+    "save_states",
+    "load_states",
+    "save_all_states",
+    "load_all_states",
+    "StateLoadResult",
+    "CheckpointError",
+    "CheckpointCorruptError",
+    "CheckpointMismatchError",
+    "CheckpointValueError",
+    "CheckpointBackendError",
     # dense layers
     "Linear",
     "ScaledWSLinear",
