@@ -19,6 +19,8 @@ SHIMS = {
     "augment": "brainstate_augment",
     "event": "brainstate_event",
     "nn": "brainstate_nn",
+    "functional": "brainstate_nn.functional",
+    "init": "brainstate_nn.init",
 }
 
 

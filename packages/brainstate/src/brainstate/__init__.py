@@ -7,7 +7,7 @@
   (brainstate-core);
 - ``bst.graph`` (brainstate-graph), ``bst.compile`` (brainstate-compile),
   ``bst.augment`` (brainstate-augment), ``bst.event`` (brainstate-event),
-  ``bst.nn`` (brainstate-nn).
+  ``bst.nn``, ``bst.functional``, ``bst.init`` (brainstate-nn).
 
 Every name is the very object of the distribution that defines it
 (``bst.graph.Node is brainstate_graph.Node``); this package has no code of its own.
@@ -53,7 +53,9 @@ from . import (
     environ as environ,
     errors as errors,
     event as event,
+    functional as functional,
     graph as graph,
+    init as init,
     mixin as mixin,
     nn as nn,
     random as random,
@@ -94,4 +96,6 @@ __all__ = [
     "augment",
     "event",
     "nn",
+    "functional",
+    "init",
 ]
