@@ -40,6 +40,16 @@ from ._src.checkpoint_errors import (
     CheckpointValueError as CheckpointValueError,
 )
 
+# -- recurrent cells --
+from ._src.rnn_cells import (
+    GRUCell as GRUCell,
+    LSTMCell as LSTMCell,
+    MGUCell as MGUCell,
+    RNNCell as RNNCell,
+    URLSTMCell as URLSTMCell,
+    ValinaRNNCell as ValinaRNNCell,
+)
+
 # -- dense layers --
 from ._src.linear import (
     Linear as Linear,
@@ -86,6 +96,7 @@ from ._src.activations import (
 # -- submodules --
 from . import functional as functional  # isort: skip
 from . import init as init  # isort: skip
+from . import metrics as metrics, optim as optim  # isort: skip
 
 # -- brain dynamics --
 from ._src.delay import (
@@ -105,6 +116,70 @@ from ._src.dynamics import (
     receive_update_output as receive_update_output,
 )
 from ._src.exp_euler import exp_euler_step as exp_euler_step
+from ._src.neurons import (
+    ALIF as ALIF,
+    IF as IF,
+    LIF as LIF,
+    LIFRef as LIFRef,
+    Neuron as Neuron,
+)
+from ._src.projections import (
+    AlignPostProj as AlignPostProj,
+    CurrentProj as CurrentProj,
+    DeltaProj as DeltaProj,
+)
+from ._src.synapses import (
+    AMPA as AMPA,
+    STD as STD,
+    STP as STP,
+    Alpha as Alpha,
+    DualExpon as DualExpon,
+    Expon as Expon,
+    GABAa as GABAa,
+    Synapse as Synapse,
+)
+from ._src.synouts import COBA as COBA, CUBA as CUBA, MgBlock as MgBlock, SynOut as SynOut
+
+# -- conv, pooling, normalization, dropout, reshaping --
+from ._src.shape_ops import (
+    Flatten as Flatten,
+    Unflatten as Unflatten,
+)
+from ._src.pooling import (
+    MaxPool1d as MaxPool1d,
+    MaxPool2d as MaxPool2d,
+    MaxPool3d as MaxPool3d,
+    AvgPool1d as AvgPool1d,
+    AvgPool2d as AvgPool2d,
+    AvgPool3d as AvgPool3d,
+    LPPool1d as LPPool1d,
+    LPPool2d as LPPool2d,
+    LPPool3d as LPPool3d,
+    AdaptiveAvgPool1d as AdaptiveAvgPool1d,
+    AdaptiveAvgPool2d as AdaptiveAvgPool2d,
+    AdaptiveAvgPool3d as AdaptiveAvgPool3d,
+    AdaptiveMaxPool1d as AdaptiveMaxPool1d,
+    AdaptiveMaxPool2d as AdaptiveMaxPool2d,
+    AdaptiveMaxPool3d as AdaptiveMaxPool3d,
+)
+from ._src.normalization import (
+    BatchNorm0d as BatchNorm0d,
+    BatchNorm1d as BatchNorm1d,
+    BatchNorm2d as BatchNorm2d,
+    BatchNorm3d as BatchNorm3d,
+    LayerNorm as LayerNorm,
+    RMSNorm as RMSNorm,
+    GroupNorm as GroupNorm,
+)
+from ._src.dropout import (
+    Dropout as Dropout,
+    Dropout1d as Dropout1d,
+    Dropout2d as Dropout2d,
+    Dropout3d as Dropout3d,
+    DropoutFixed as DropoutFixed,
+    AlphaDropout as AlphaDropout,
+    FeatureAlphaDropout as FeatureAlphaDropout,
+)
 
 __version__ = _version("brainstate-nn")
 
@@ -129,6 +204,13 @@ __all__: list[str] = [
     "CheckpointMismatchError",
     "CheckpointValueError",
     "CheckpointBackendError",
+    # recurrent cells
+    "RNNCell",
+    "ValinaRNNCell",
+    "GRUCell",
+    "MGUCell",
+    "LSTMCell",
+    "URLSTMCell",
     # dense layers
     "Linear",
     "ScaledWSLinear",
@@ -169,6 +251,8 @@ __all__: list[str] = [
     # submodules
     "functional",
     "init",
+    "optim",
+    "metrics",
     # brain dynamics
     "Dynamics",
     "DynamicsGroup",
@@ -183,6 +267,58 @@ __all__: list[str] = [
     "DelayAccess",
     "StateWithDelay",
     "exp_euler_step",
+    "Neuron",
+    "IF",
+    "LIF",
+    "LIFRef",
+    "ALIF",
+    "Synapse",
+    "Expon",
+    "DualExpon",
+    "Alpha",
+    "AMPA",
+    "GABAa",
+    "STP",
+    "STD",
+    "SynOut",
+    "COBA",
+    "CUBA",
+    "MgBlock",
+    "AlignPostProj",
+    "DeltaProj",
+    "CurrentProj",
+    # conv, pooling, normalization, dropout, reshaping
+    "Flatten",
+    "Unflatten",
+    "MaxPool1d",
+    "MaxPool2d",
+    "MaxPool3d",
+    "AvgPool1d",
+    "AvgPool2d",
+    "AvgPool3d",
+    "LPPool1d",
+    "LPPool2d",
+    "LPPool3d",
+    "AdaptiveAvgPool1d",
+    "AdaptiveAvgPool2d",
+    "AdaptiveAvgPool3d",
+    "AdaptiveMaxPool1d",
+    "AdaptiveMaxPool2d",
+    "AdaptiveMaxPool3d",
+    "BatchNorm0d",
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "BatchNorm3d",
+    "LayerNorm",
+    "RMSNorm",
+    "GroupNorm",
+    "Dropout",
+    "Dropout1d",
+    "Dropout2d",
+    "Dropout3d",
+    "DropoutFixed",
+    "AlphaDropout",
+    "FeatureAlphaDropout",
 ]
 
 _set_public_module(globals(), __all__, __name__)

@@ -17,6 +17,8 @@ import operator
 from collections.abc import Callable, Iterator
 from typing import Any, Generic, TypeVar
 
+import numpy as np
+
 __all__ = [
     "Mixin",
     "ParamDesc",
@@ -115,16 +117,42 @@ class ParamDescriber(Generic[T]):
     def identifier(self) -> tuple[Any, tuple[Any, ...], tuple[tuple[str, Any], ...]]:
         """``(cls, args, sorted kwargs items)``: a key that tells describers apart.
 
-        It is hashable whenever the recorded arguments are, so it can key a cache of
-        built objects.
+        Unhashable arguments (arrays, quantities with units, lists, dicts) are replaced by
+        hashable stand-ins built from their contents, so two describers with equal
+        arguments have equal identifiers and it can key a cache of built objects.
         """
-        return self.cls, self.args, tuple(sorted(self.kwargs.items()))
+        return (
+            self.cls,
+            tuple(_freeze(a) for a in self.args),
+            tuple(sorted((k, _freeze(v)) for k, v in self.kwargs.items())),
+        )
 
     def __repr__(self) -> str:
         name = getattr(self.cls, "__qualname__", None) or repr(self.cls)
         parts = [repr(a) for a in self.args]
         parts += [f"{k}={v!r}" for k, v in self.kwargs.items()]
         return f"{type(self).__name__}({', '.join([name, *parts])})"
+
+
+def _freeze(x: Any) -> Any:
+    """A hashable stand-in for ``x`` that is equal for equal contents."""
+    try:
+        hash(x)
+        if not hasattr(x, "shape"):  # arrays may hash by identity; use their contents
+            return x
+    except TypeError:
+        pass
+    if isinstance(x, (list, tuple)):
+        return (type(x).__name__, tuple(_freeze(v) for v in x))
+    if isinstance(x, dict):
+        return ("dict", tuple(sorted((repr(k), _freeze(v)) for k, v in x.items())))
+    unit = getattr(x, "unit", None)
+    if unit is not None and hasattr(x, "mantissa"):  # a brainunit Quantity
+        return ("quantity", _freeze(x.mantissa), str(unit))
+    if hasattr(x, "shape") and hasattr(x, "dtype"):
+        arr = np.asarray(x)
+        return ("array", arr.shape, str(arr.dtype), arr.tobytes())
+    return ("object", id(x))
 
 
 class ParamDesc(Mixin):

@@ -28,7 +28,8 @@ def exp_euler_step(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
 
     Units (brainunit): if ``x`` is in ``[X]`` and ``dt`` in ``[T]``, ``fn`` returns
     ``[X]/[T]`` and a diffusion returns ``[X]/√[T]``; a mismatch raises
-    ``brainunit.UnitMismatchError`` naming the units.
+    ``brainunit.UnitMismatchError`` naming the units. A plain-number ``dt`` with a drift in
+    units of time is taken to be in milliseconds.
 
     Args:
         fn: the drift ``fn(x, *args, **kwargs)``.
@@ -69,6 +70,8 @@ def exp_euler_step(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     ones = jax.tree.map(jnp.ones_like, x)
     derivative, slope = jax.jvp(lambda v: fn(v, *rest, **kwargs), (x,), (ones,))
     x_unit, d_unit, t_unit = u.get_unit(x), u.get_unit(derivative), u.get_unit(dt)
+    if t_unit.is_unitless and (x_unit / d_unit).dim == u.ms.dim:
+        dt, t_unit = dt * u.ms, u.ms  # a plain dt is in milliseconds
     if (x_unit / t_unit).dim != d_unit.dim:
         raise u.UnitMismatchError(
             f"exp_euler_step: x is in {x_unit} and dt in {t_unit}, so the drift must return "

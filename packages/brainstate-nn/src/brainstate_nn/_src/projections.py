@@ -1,0 +1,232 @@
+"""Projections: ``AlignPostProj``, ``DeltaProj``, ``CurrentProj``.
+
+A projection carries presynaptic activity to a postsynaptic population:
+``modules (e.g. a delay) → comm (connectivity, e.g. bst.event.FixedProb) → syn → out →
+post``. Spikes given to a projection at step ``n`` reach the postsynaptic update of the
+same call, so calling projections with the spikes of the previous step (as
+:class:`DynamicsGroup` does) makes them act at the next step.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from typing import Any
+
+from brainstate_core import State
+from brainstate_core.mixin import ParamDescriber
+
+from .collective import call_order
+from .dynamics import Dynamics, Prefetch, PrefetchDelayAt, Projection
+from .module import Module
+from .synapses import AlignPost
+from .synouts import SynOut
+
+__all__ = ["AlignPostProj", "CurrentProj", "DeltaProj"]
+
+_counter = itertools.count()
+
+
+def _unique(cls: type) -> str:
+    return f"{cls.__name__}{next(_counter)}"
+
+
+def _check_modules(modules: tuple[Any, ...]) -> tuple[Any, ...]:
+    for m in modules:
+        if not callable(m) and not isinstance(m, State):
+            raise TypeError(
+                f"projection modules must be callables or States, got {type(m).__name__} {m!r}"
+            )
+    return modules
+
+
+def _run_modules(modules: tuple[Any, ...], args: tuple[Any, ...]) -> tuple[Any, ...]:
+    for m in modules:
+        args = (m.value if isinstance(m, State) else m(*args),)
+    return args
+
+
+def _register_prefetch(module: Any) -> None:
+    if isinstance(module, Prefetch):
+        module._target()
+
+
+class _AlignPost(Module):
+    """Runs a merged synapse before the postsynaptic update and binds its conductance."""
+
+    def __init__(self, syn: Dynamics, out: SynOut) -> None:
+        super().__init__()
+        self.syn = syn
+        self.out = out
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        self.out.bind_cond(self.syn())
+
+
+class AlignPostProj(Projection):
+    """A projection whose synapse has the postsynaptic shape (event-driven friendly).
+
+    ``update(spikes)``: ``modules`` are applied in turn, then ``comm`` maps presynaptic
+    events to postsynaptic increments, which are added to the synapse ``syn``; the output
+    ``out`` turns the synapse's conductance into a current of ``post``.
+
+    When ``syn`` and ``out`` are descriptions (``Expon.desc(n, tau=...)``,
+    ``COBA.desc(E=...)``), projections onto the same ``post`` with identical descriptions
+    share one synapse (as brainstate does): e.g. all excitatory projections onto a
+    population integrate into a single conductance. Given as instances, they are this
+    projection's own.
+
+    Args:
+        *modules: callables (or States) applied to the input before ``comm``.
+        comm: the connectivity: a callable from presynaptic events to postsynaptic
+            increments (``bst.event.FixedProb``, a ``Linear``, ...).
+        syn: an align-post synapse or its description.
+        out: a synaptic output (``COBA``, ``CUBA``, ``MgBlock``) or its description.
+        post: the postsynaptic :class:`Dynamics`.
+        name: an optional name (default: unique).
+
+    Raises:
+        TypeError: a wrong kind of ``comm``, ``syn``, ``out`` or ``post``.
+    """
+
+    def __init__(
+        self,
+        *modules: Any,
+        comm: Callable[..., Any],
+        syn: Any,
+        out: Any,
+        post: Dynamics,
+        name: str | None = None,
+    ) -> None:
+        super().__init__(name=name or _unique(type(self)))
+        self.modules = _check_modules(modules)
+        if not callable(comm):
+            raise TypeError(f"comm must be callable (e.g. bst.event.FixedProb), got {comm!r}")
+        if not isinstance(post, Dynamics):
+            raise TypeError(f"post must be a Dynamics (a neuron group), got {post!r}")
+        if isinstance(syn, ParamDescriber):
+            if not isinstance(out, ParamDescriber):
+                raise TypeError(
+                    "when syn is a description (Syn.desc(...)), out must be one too "
+                    f"(e.g. COBA.desc(E=0.)), got {out!r}"
+                )
+            key = (syn.identifier, out.identifier)
+            if not post._has_before_update(key):
+                syn_obj, out_obj = syn(), out()
+                if not isinstance(syn_obj, AlignPost):
+                    raise TypeError(
+                        f"syn must be an align-post synapse (Expon, ...), got {syn_obj!r}"
+                    )
+                if not isinstance(out_obj, SynOut):
+                    raise TypeError(f"out must be a synaptic output (COBA, ...), got {out_obj!r}")
+                post.add_current_input(self.name, out_obj)  # type: ignore[arg-type]
+                post._add_before_update(key, _AlignPost(syn_obj, out_obj))
+            merged = post._get_before_update(key)
+            syn, out = merged.syn, merged.out
+            self.merging = True
+        else:
+            if not isinstance(syn, AlignPost):
+                raise TypeError(f"syn must be an align-post synapse (Expon, ...), got {syn!r}")
+            if not isinstance(out, SynOut):
+                raise TypeError(f"out must be a synaptic output (COBA, ...), got {out!r}")
+            post.add_current_input(self.name, out)  # type: ignore[arg-type]
+            self.merging = False
+        self.comm = comm
+        self.syn = syn
+        self.out = out
+        self.post = post
+
+    @call_order(2)
+    def init_state(self, *args: Any, **kwargs: Any) -> None:
+        for m in self.modules:
+            _register_prefetch(m)
+
+    def update(self, *args: Any) -> None:
+        (x,) = _run_modules(self.modules, args) if self.modules else args
+        self.syn.add_delta_input(self.name, self.comm(x))
+        if not self.merging:
+            self.out.bind_cond(self.syn())
+
+
+class DeltaProj(Projection):
+    """Presynaptic events added directly to the postsynaptic state (delta synapses).
+
+    ``update(spikes)``: ``post.add_delta_input(name, comm(spikes))``, so the increment jumps
+    the postsynaptic potential right after its integration step.
+
+    Args:
+        *modules: callables (or States) applied to the input before ``comm``.
+        comm: the connectivity (callable).
+        post: the postsynaptic :class:`Dynamics`.
+        label: an optional input label.
+        name: an optional name.
+    """
+
+    def __init__(
+        self,
+        *modules: Any,
+        comm: Callable[..., Any],
+        post: Dynamics,
+        label: str | None = None,
+        name: str | None = None,
+    ) -> None:
+        super().__init__(name=name or _unique(type(self)))
+        self.modules = _check_modules(modules)
+        if not callable(comm):
+            raise TypeError(f"comm must be callable, got {comm!r}")
+        if not isinstance(post, Dynamics):
+            raise TypeError(f"post must be a Dynamics, got {post!r}")
+        self.comm = comm
+        self.post = post
+        self.label = label
+
+    @call_order(2)
+    def init_state(self, *args: Any, **kwargs: Any) -> None:
+        for m in self.modules:
+            _register_prefetch(m)
+
+    def update(self, *args: Any) -> None:
+        (x,) = _run_modules(self.modules, args) if self.modules else args
+        self.post.add_delta_input(self.name, self.comm(x), label=self.label)
+
+
+class CurrentProj(Projection):
+    """A projection from a presynaptic variable (``prefetch``) through ``comm`` to a current.
+
+    ``update()`` reads the prefetched variable (e.g. a presynaptic synapse's conductance, or
+    its delayed value), maps it with ``comm`` and binds it to ``out``, which ``post`` adds to
+    its input current.
+
+    Args:
+        prefetch: ``pre.prefetch('g')`` or ``pre.prefetch('g').delay.at(t)``.
+        comm: the connectivity (callable).
+        out: a synaptic output.
+        post: the postsynaptic :class:`Dynamics`.
+        name: an optional name.
+    """
+
+    def __init__(
+        self,
+        prefetch: Any,
+        comm: Callable[..., Any],
+        out: SynOut,
+        post: Dynamics,
+        name: str | None = None,
+    ) -> None:
+        super().__init__(name=name or _unique(type(self)))
+        if not isinstance(prefetch, (Prefetch, PrefetchDelayAt)):
+            raise TypeError(
+                f"prefetch must be pre.prefetch(...) (optionally .delay.at(t)), got {prefetch!r}"
+            )
+        if not isinstance(out, SynOut):
+            raise TypeError(f"out must be a synaptic output, got {out!r}")
+        if not isinstance(post, Dynamics):
+            raise TypeError(f"post must be a Dynamics, got {post!r}")
+        self.prefetch = prefetch
+        self.comm = comm
+        self.out = out
+        self.post = post
+        post.add_current_input(self.name, out)
+
+    def update(self, *args: Any) -> None:
+        self.out.bind_cond(self.comm(self.prefetch(*args)))

@@ -1,0 +1,55 @@
+"""Physical units of model parameters: plain numbers get a documented default unit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import brainunit as u
+import jax
+
+from brainstate_core import State
+
+__all__ = ["in_unit", "magnitude", "time_step"]
+
+
+def in_unit(value: Any, unit: u.Unit, name: str, owner: Any) -> Any:
+    """``value`` as a quantity of ``unit``'s dimension.
+
+    A plain number or array is taken to be in ``unit`` (the parameter's documented default);
+    a Quantity must have ``unit``'s dimension. Callables (initializers) and States are
+    returned unchanged.
+
+    Raises:
+        brainunit.UnitMismatchError: a Quantity of another dimension; the message names the
+            parameter and its owner.
+    """
+    if (
+        value is None
+        or isinstance(value, State)
+        or (callable(value) and not isinstance(value, (jax.Array, u.Quantity)))
+    ):
+        return value
+    if isinstance(value, u.Quantity):
+        if value.dim != unit.dim:
+            raise u.UnitMismatchError(
+                f"{owner}: parameter {name!r} must be in units of {unit.dim} (e.g. {unit}), "
+                f"got {value} in {value.unit}"
+            )
+        return value
+    if unit.is_unitless:
+        return value
+    return u.Quantity(value, unit=unit)
+
+
+def magnitude(x: Any) -> Any:
+    """The plain number of a dimensionless quantity (or ``x`` itself if not a Quantity)."""
+    if isinstance(x, u.Quantity):
+        if not x.dim.is_dimensionless:
+            raise u.UnitMismatchError(f"expected a dimensionless value, got {x.unit}")
+        return x.to_decimal()
+    return x
+
+
+def time_step(dt: Any) -> Any:
+    """``dt`` in time units: a plain number is in milliseconds."""
+    return dt if isinstance(dt, u.Quantity) else dt * u.ms
