@@ -57,6 +57,12 @@ from ._src.linear import (
     ScaledWSLinear as ScaledWSLinear,
     SignedWLinear as SignedWLinear,
 )
+from ._src.synaptic import (
+    AllToAll as AllToAll,
+    OneToOne as OneToOne,
+    SparseLinear as SparseLinear,
+)
+from ._src.embedding import Embedding as Embedding
 
 # -- activations --
 from ._src.activations import (
@@ -216,6 +222,10 @@ __all__: list[str] = [
     "ScaledWSLinear",
     "SignedWLinear",
     "LoRA",
+    "AllToAll",
+    "OneToOne",
+    "SparseLinear",
+    "Embedding",
     # activations
     "Identity",
     "ReLU",

@@ -8,7 +8,7 @@ import brainunit as u
 
 from .module import Module, ShapeError
 
-__all__ = ["add_bias", "check_input"]
+__all__ = ["add_bias", "check_input", "lead_axes"]
 
 
 def check_input(layer: Module, x: Any, in_size: tuple[int, ...] | None = None) -> None:
@@ -25,9 +25,14 @@ def check_input(layer: Module, x: Any, in_size: tuple[int, ...] | None = None) -
         )
 
 
-def add_bias(y: Any, b: Any) -> Any:
-    """``y + b`` with ``b`` given leading size-1 axes explicitly (no implicit rank promotion)."""
-    extra = u.math.ndim(y) - u.math.ndim(b)
+def lead_axes(b: Any, ndim: int) -> Any:
+    """``b`` with leading size-1 axes up to ``ndim`` dims (explicit, for strict rank promotion)."""
+    extra = ndim - u.math.ndim(b)
     if extra > 0:
         b = u.math.reshape(b, (1,) * extra + tuple(u.math.shape(b)))
-    return y + b
+    return b
+
+
+def add_bias(y: Any, b: Any) -> Any:
+    """``y + b`` with ``b`` given leading size-1 axes explicitly (no implicit rank promotion)."""
+    return y + lead_axes(b, u.math.ndim(y))
