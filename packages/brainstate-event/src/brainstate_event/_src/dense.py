@@ -14,6 +14,7 @@ weights runs the XLA formulation under ``vmap``. Bool spikes have no derivative
 from __future__ import annotations
 
 import functools
+import math
 from typing import Any
 
 import jax
@@ -91,7 +92,7 @@ def _batch(args, dims, **params):
     if dw is None:
         x = jnp.moveaxis(x, dx, 0)  # [B, *k, n_pre]
         lead = x.shape[:-1]
-        out = dense_event_mm_p.bind(x.reshape(-1, x.shape[-1]), weight, **params)
+        out = dense_event_mm_p.bind(x.reshape(math.prod(lead), x.shape[-1]), weight, **params)
         return out.reshape(*lead, out.shape[-1]), 0
     size = x.shape[dx] if dx is not None else weight.shape[dw]
     x = jnp.broadcast_to(x, (size, *x.shape)) if dx is None else jnp.moveaxis(x, dx, 0)
@@ -161,6 +162,12 @@ def dense_event_pallas(x, weight, *, float_as_event, interpret):
     return out[0] if single else out
 
 
+def _dense_event_numba(x, weight, *, float_as_event):
+    from .dense_numba import dense_event_numba  # imports numba: only when lowering for it
+
+    return dense_event_numba(x, weight, float_as_event=float_as_event)
+
+
 for _p in (dense_event_mv_p, dense_event_mm_p):
     _p.def_abstract_eval(_abstract_eval)
     ad.primitive_jvps[_p] = _jvp
@@ -168,6 +175,7 @@ for _p in (dense_event_mv_p, dense_event_mm_p):
     batching.primitive_batchers[_p] = _batch
     register_kernel(_p, "xla", dense_event_xla)
     register_kernel(_p, "pallas", dense_event_pallas)
+    register_kernel(_p, "numba", _dense_event_numba)
     register_lowerings(_p)
 
 
@@ -216,5 +224,5 @@ def event_matmul(
     if x.ndim <= 2:
         return _bind(x, weight, **params)
     lead = x.shape[:-1]
-    out = _bind(x.reshape(-1, n_pre), weight, **params)
+    out = _bind(x.reshape(math.prod(lead), n_pre), weight, **params)
     return out.reshape(*lead, weight.shape[1])

@@ -9,6 +9,7 @@ copying, and both run on the same primitives (``csrmv``/``csrmm``).
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import jax
@@ -198,7 +199,7 @@ class _Compressed:
             if x.ndim == 1:
                 return csr_matmul(data, self.indices, self.indptr, x, **call)
             lead = x.shape[:-1]
-            cols = x.reshape(-1, m).T  # [m, K]
+            cols = x.reshape(math.prod(lead), m).T  # [m, K]
             out = csr_matmul(data, self.indices, self.indptr, cols, **call)
             return out.T.reshape(*lead, n)
         # A @ x: x [n] or [..., n, k] -> [m] or [..., m, k]
@@ -214,7 +215,7 @@ class _Compressed:
         if x.ndim <= 2:
             return csr_matmul(data, self.indices, self.indptr, x, **call)
         lead, k = x.shape[:-2], x.shape[-1]
-        cols = jnp.moveaxis(x, -2, 0).reshape(n, -1)  # [n, (...) * k]
+        cols = jnp.moveaxis(x, -2, 0).reshape(n, math.prod(lead) * k)  # [n, (...) * k]
         out = csr_matmul(data, self.indices, self.indptr, cols, **call)
         return jnp.moveaxis(out.reshape(m, *lead, k), 0, -2)
 

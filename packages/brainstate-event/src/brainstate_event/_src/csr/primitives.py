@@ -22,6 +22,7 @@ Rules:
 from __future__ import annotations
 
 import functools
+import math
 
 import jax
 import jax.numpy as jnp
@@ -127,7 +128,7 @@ def _batch(args, dims, **params):
         x = jnp.moveaxis(x, d_x, 1)  # [len, B, *k]
         length, b = x.shape[:2]
         rest = x.shape[2:]
-        out = csrmm_p.bind(data, indices, indptr, x.reshape(length, -1), **params)
+        out = csrmm_p.bind(data, indices, indptr, x.reshape(length, b * math.prod(rest)), **params)
         return out.reshape(out.shape[0], b, *rest), 1
     # A batch of matrices: the pure-XLA formulation, vectorised by vmap.
     size = next(a.shape[d] for a, d in zip(args, dims) if d is not nb)
@@ -178,3 +179,13 @@ def _register_pallas():
 
 
 _register_pallas()
+
+
+def _csr_matmul_numba(*args, **params):
+    from .numba_kernels import csr_matmul_numba  # imports numba: only when lowering for it
+
+    return csr_matmul_numba(*args, **params)
+
+
+for _p in (csrmv_p, csrmm_p):
+    register_kernel(_p, "numba", _csr_matmul_numba)
