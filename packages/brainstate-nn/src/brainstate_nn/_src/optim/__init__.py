@@ -1,0 +1,1 @@
+"""Optimizers (on optax) and learning-rate schedulers; public API in ``brainstate_nn.optim``."""
