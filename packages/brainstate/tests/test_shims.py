@@ -21,6 +21,7 @@ SHIMS = {
     "nn": "brainstate_nn",
     "functional": "brainstate_nn.functional",
     "init": "brainstate_nn.init",
+    "optim": "brainstate_nn.optim",
 }
 
 

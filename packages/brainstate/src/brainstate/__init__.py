@@ -7,7 +7,8 @@
   (brainstate-core);
 - ``bst.graph`` (brainstate-graph), ``bst.compile`` (brainstate-compile),
   ``bst.augment`` (brainstate-augment), ``bst.event`` (brainstate-event),
-  ``bst.nn``, ``bst.functional``, ``bst.init`` (brainstate-nn).
+  ``bst.nn``, ``bst.functional``, ``bst.init``, ``bst.optim``
+  (brainstate-nn).
 
 Every name is the very object of the distribution that defines it
 (``bst.graph.Node is brainstate_graph.Node``); this package has no code of its own.
@@ -58,6 +59,7 @@ from . import (
     init as init,
     mixin as mixin,
     nn as nn,
+    optim as optim,
     random as random,
     typing as typing,
 )
@@ -98,4 +100,5 @@ __all__ = [
     "nn",
     "functional",
     "init",
+    "optim",
 ]
