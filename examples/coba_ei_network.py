@@ -131,7 +131,9 @@ def plot(result: dict, path: str, dt_ms: float = 0.1) -> None:
     ax1.scatter(steps[exc] * dt_ms, neurons[exc], s=0.3, c="tab:blue", label="E")
     ax1.scatter(steps[~exc] * dt_ms, neurons[~exc], s=0.3, c="tab:red", label="I")
     ax1.set_ylabel("neuron")
-    ax1.set_title(f"COBA network: {spikes.shape[1]} neurons, mean rate {result['mean_rate']:.1f} Hz")
+    ax1.set_title(
+        f"COBA network: {spikes.shape[1]} neurons, mean rate {result['mean_rate']:.1f} Hz"
+    )
     window = int(5.0 / dt_ms)  # 5 ms bins
     counts = spikes.sum(1)[: len(spikes) // window * window].reshape(-1, window).sum(1)
     rate = counts / spikes.shape[1] / (window * dt_ms / 1000.0)

@@ -1,0 +1,134 @@
+"""The flagship COBA network: brainstate against Brian2 on the identical specification.
+
+For each size, runs in separate processes, side by side:
+
+- brainstate (``examples/coba_ei_network.py``), one XLA program per simulation;
+- Brian2 2.9 C++ standalone (one thread) and runtime (Cython) mode, in their own
+  environment (``uv run --no-project --with brian2==2.9.0 --with "numpy<2.4"``; skipped
+  with ``--no-brian2`` or when uv is missing).
+
+With ``--one-core`` (the default) every process is pinned to CPU 0 with ``taskset`` and XLA
+is told to use one thread; ``--two-cores`` reports the 2-core figure for brainstate.
+Prints seconds per biological second, ratios to Brian2 standalone and the firing rates.
+
+Run: ``uv run python benchmarks/coba.py [--sizes 4000 16000] [--duration 1000]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+OURS = """
+import json, sys
+sys.path.insert(0, {examples!r})
+from coba_ei_network import simulate
+r = simulate({n}, {duration}, progress=False)
+r.pop("spikes")
+print(json.dumps(r))
+"""
+
+ONE_THREAD = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+
+
+def _pin(cmd: list[str], one_core: bool) -> list[str]:
+    if one_core and shutil.which("taskset"):
+        return ["taskset", "-c", "0", *cmd]
+    return cmd
+
+
+def _last_json(out: str) -> dict:
+    for line in reversed(out.strip().splitlines()):
+        if line.startswith("{"):
+            return json.loads(line)
+    raise RuntimeError(f"no result in output:\n{out[-2000:]}")
+
+
+def run_ours(n: int, duration: float, one_core: bool) -> dict:
+    env = dict(os.environ)
+    if one_core:
+        env["XLA_FLAGS"] = (env.get("XLA_FLAGS", "") + " " + ONE_THREAD).strip()
+    code = OURS.format(examples=str(ROOT / "examples"), n=n, duration=duration)
+    out = subprocess.run(
+        _pin([sys.executable, "-c", code], one_core),
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    r = _last_json(out)
+    return {
+        "s_per_bio_s": r["s_per_bio_s"],
+        "build_s": r["compile_s"],
+        "rate_e": r["exc_rate"],
+        "rate_i": r["inh_rate"],
+        "mean_rate": r["mean_rate"],
+    }
+
+
+def run_brian2(n: int, duration: float, mode: str) -> dict | None:
+    uv = shutil.which("uv")
+    if uv is None:
+        return None
+    cmd = [
+        uv,
+        "run",
+        "--no-project",
+        "--with",
+        "brian2==2.9.0",
+        "--with",
+        "numpy<2.4",
+        "python",
+        str(ROOT / "benchmarks" / "brian2_coba.py"),
+        "--neurons",
+        str(n),
+        "--duration",
+        str(duration),
+        "--mode",
+        mode,
+    ]
+    proc = subprocess.run(_pin(cmd, True), capture_output=True, text=True)
+    if proc.returncode != 0:
+        print(f"  (Brian2 {mode} failed: {proc.stderr.strip().splitlines()[-1:]})")
+        return None
+    return _last_json(proc.stdout)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[4000, 16000])
+    parser.add_argument("--duration", type=float, default=1000.0)
+    parser.add_argument("--no-brian2", action="store_true")
+    parser.add_argument("--two-cores", action="store_true", help="also run brainstate on 2 cores")
+    args = parser.parse_args()
+    head = f"{'N':>6} | {'implementation':<26} | {'s / bio s':>9} | {'build s':>8} | "
+    head += f"{'vs Brian2 sa':>12} | {'rate E/I (Hz)':>14}"
+    print(head)
+    print("-" * len(head))
+    for n in args.sizes:
+        rows = [("brainstate (1 core)", run_ours(n, args.duration, True))]
+        if args.two_cores:
+            rows.append(("brainstate (2 cores)", run_ours(n, args.duration, False)))
+        if not args.no_brian2:
+            rows.append(("Brian2 standalone (1 thr)", run_brian2(n, args.duration, "standalone")))
+            rows.append(("Brian2 runtime/Cython", run_brian2(n, args.duration, "runtime")))
+        ref = next((r for name, r in rows if name.startswith("Brian2 standalone") and r), None)
+        for name, r in rows:
+            if r is None:
+                continue
+            ratio = f"{ref['s_per_bio_s'] / r['s_per_bio_s']:.2f}x" if ref else "-"
+            print(
+                f"{n:>6} | {name:<26} | {r['s_per_bio_s']:>9.3f} | {r['build_s']:>8.1f} | "
+                f"{ratio:>12} | {r['rate_e']:>6.2f}/{r['rate_i']:<6.2f}"
+            )
+
+
+if __name__ == "__main__":
+    main()
