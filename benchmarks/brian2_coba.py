@@ -38,7 +38,7 @@ def main() -> None:
     n = args.neurons
     n_exc = int(0.8 * n)
     eqs = """
-    dv/dt = (ge * (0*mV - v) + gi * (-80*mV - v) + (-60*mV - v) + 20*mV) / (20*ms) : volt (unless refractory)
+    dv/dt = (ge*(0*mV-v) + gi*(-80*mV-v) + (-60*mV-v) + 20*mV) / (20*ms) : volt (unless refractory)
     dge/dt = -ge / (5*ms) : 1
     dgi/dt = -gi / (10*ms) : 1
     """

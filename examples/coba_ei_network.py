@@ -79,7 +79,7 @@ class COBANetwork(bst.nn.DynamicsGroup):
 def simulate(n_neurons: int, duration_ms: float, progress: bool = True) -> dict:
     """Build, compile and run the network; return timings, rates and the spikes."""
     dt = 0.1 * u.ms
-    n_steps = int(round(duration_ms / 0.1))
+    n_steps = round(duration_ms / 0.1)
     with bst.environ.context(dt=dt):
         bst.random.seed(42)
         net = COBANetwork(n_neurons)
