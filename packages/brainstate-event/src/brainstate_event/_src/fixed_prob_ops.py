@@ -225,7 +225,7 @@ ad.primitive_transposes[wgrad_p] = _wgrad_transpose
 # ----------------------------------------------------------------------------- batching
 def _loop_batch(prim, args, dims, params):
     """Fallback: a vmap over indices/weights (or of wgrad) runs one kernel call per element."""
-    size = next(x.shape[d] for x, d in zip(args, dims) if d is not batching.not_mapped)
+    size = next(x.shape[d] for x, d in zip(args, dims) if d is not None)
     moved = [
         jnp.broadcast_to(x, (size, *x.shape)) if d is None else jnp.moveaxis(x, d, 0)
         for x, d in zip(args, dims)
@@ -339,6 +339,30 @@ def _wgrad_numba(a, idx, b, *, homo, event):
 register_kernel(scatter_p, "numba", _scatter_numba)
 register_kernel(gather_p, "numba", _gather_numba)
 register_kernel(wgrad_p, "numba", _wgrad_numba)
+
+
+# ----------------------------------------------------------------------------- Pallas kernels
+def _scatter_pallas(s, idx, w, *, n_post, event, interpret):
+    from .fixed_prob_pallas import scatter_pallas
+
+    return scatter_pallas(s, idx, w, n_post=n_post, event=event, interpret=interpret)
+
+
+def _gather_pallas(v, idx, w, *, event, interpret):
+    from .fixed_prob_pallas import gather_pallas
+
+    return gather_pallas(v, idx, w, event=event, interpret=interpret)
+
+
+def _wgrad_pallas(a, idx, b, *, homo, event, interpret):
+    from .fixed_prob_pallas import wgrad_pallas
+
+    return wgrad_pallas(a, idx, b, homo=homo, event=event, interpret=interpret)
+
+
+register_kernel(scatter_p, "pallas", _scatter_pallas)
+register_kernel(gather_p, "pallas", _gather_pallas)
+register_kernel(wgrad_p, "pallas", _wgrad_pallas)
 
 for _p in (scatter_p, gather_p, wgrad_p):
     register_lowerings(_p)
