@@ -11,6 +11,8 @@ from hypothesis import given, settings
 
 import brainstate_event as be
 
+SPIKE_KINDS = st.sampled_from(["bool", "event", "value"])
+
 
 def dense_matrix(indices, weights, n_post):
     """W[i, indices[i, j]] += weights[i, j], in float64."""
@@ -63,7 +65,7 @@ def problems(draw):
 @given(
     problem=problems(),
     homo=st.booleans(),
-    spike_kind=st.sampled_from(["bool", "event", "value"]),
+    spike_kind=SPIKE_KINDS,
     transpose=st.booleans(),
 )
 def test_matches_dense(backend, dtype, problem, homo, spike_kind, transpose):
@@ -76,7 +78,7 @@ def test_matches_dense(backend, dtype, problem, homo, spike_kind, transpose):
 @given(
     problem=problems(),
     homo=st.booleans(),
-    spike_kind=st.sampled_from(["bool", "event", "value"]),
+    spike_kind=SPIKE_KINDS,
     transpose=st.booleans(),
 )
 def test_pallas_matches_dense(dtype, problem, homo, spike_kind, transpose):

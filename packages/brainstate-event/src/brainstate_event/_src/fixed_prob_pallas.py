@@ -2,9 +2,10 @@
 
 One program per (batch row, presynaptic row). The connection rows are padded to a power of
 two (Triton block sizes); padded lanes read target 0 with weight 0 and, in ``scatter``, add
-to spare output columns (no masked memory operations, which interpret mode lacks). ``scatter`` returns at once for a silent
-presynaptic neuron and otherwise atomically adds its weights at its targets; ``gather`` pulls
-``v[idx]`` and reduces; ``wgrad`` loops over the batch for one row of the weight cotangent.
+to spare output columns (no masked memory operations, which interpret mode lacks).
+``scatter`` returns at once for a silent presynaptic neuron and otherwise atomically adds
+its weights at its targets; ``gather`` pulls ``v[idx]`` and reduces; ``wgrad`` loops over
+the batch for one row of the weight cotangent.
 Accumulation is in float32 for 16-bit dtypes.
 
 Interpret mode (CPU tests) implements ``atomic_add`` as a read-modify-write of the whole
@@ -89,7 +90,7 @@ def scatter_pallas(s, idx, w, *, n_post, event, interpret=False):
 def gather_pallas(v, idx, w, *, event, interpret=False):
     out_dtype = w.dtype
     acc = _acc_dtype(w.dtype)
-    batch, n_post = v.shape
+    batch = v.shape[0]
     n_pre = idx.shape[0]
     if idx.shape[1] == 0 or n_pre == 0:
         return jnp.zeros((batch, n_pre), out_dtype)
