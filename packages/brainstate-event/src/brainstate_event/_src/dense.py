@@ -145,7 +145,8 @@ def dense_event_pallas(x, weight, *, float_as_event, interpret):
                 )
                 return t + jnp.sum(xv[:, None] * w.astype(acc), axis=0)
 
-            return jax.lax.cond(jnp.any(xv != 0), add, lambda t: t, total)
+            active = jnp.sum((xv != 0).astype(jnp.int32)) > 0  # (no reduce_or in Triton)
+            return jax.lax.cond(active, add, lambda t: t, total)
 
         total = jax.lax.fori_loop(0, pl.cdiv(n_pre, _BM), body, jnp.zeros((bn,), acc))
         out_ref[b, pl.ds(jb * bn, bn)] = total
