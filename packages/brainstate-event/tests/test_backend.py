@@ -113,7 +113,7 @@ def test_registry_dispatches_per_backend_and_falls_back_to_xla():
 def test_operators_report_their_backends():
     from brainstate_event._src.fixed_prob_ops import scatter_p
 
-    assert B.kernel_backends(scatter_p) == ("numba", "xla", "pallas")
+    assert B.kernel_backends(scatter_p) == ("numba", "xla", "pallas", "triton")
 
 
 FALLBACK_SCRIPT = textwrap.dedent(

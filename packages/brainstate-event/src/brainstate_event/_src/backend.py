@@ -11,7 +11,8 @@ Backends
 Automatic choice, per platform: CPU -> ``'numba'`` if numba imports, else ``'xla'`` with a
 one-time :class:`KernelFallbackWarning` naming ``pip install numba``; GPU -> ``'triton'`` when
 jax-triton is installed and the operator has a Triton kernel, else ``'pallas'``; other
-platforms -> ``'xla'``. An operator without a kernel for the automatic choice uses ``'xla'``.
+platforms -> ``'xla'``. An operator without a kernel for the automatic choice uses its
+Pallas kernel on GPU, else its ``'xla'`` one.
 
 Overrides, strongest first: the ``backend=`` keyword of an operator call; the innermost
 ``with use_backend(name):``; ``set_backend(name, platform=...)``; the automatic choice. The
@@ -271,11 +272,10 @@ def resolve_backend(primitive: Any, platform: str, param: Any = ()) -> str:
             KernelFallbackWarning,
             stacklevel=2,
         )
-    if chosen not in have:
-        chosen = "xla"
-        if chosen not in have:
-            raise KernelBackendError(f"{primitive} has no kernel for platform {platform!r}.")
-    return chosen
+    for fallback in (chosen, "pallas" if platform == "gpu" else "xla", "xla"):
+        if fallback in have:
+            return fallback
+    raise KernelBackendError(f"{primitive} has no kernel for platform {platform!r}.")
 
 
 def _lowering_rule(primitive: Any, platform: str):

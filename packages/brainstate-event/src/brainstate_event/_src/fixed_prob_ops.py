@@ -364,6 +364,30 @@ register_kernel(scatter_p, "pallas", _scatter_pallas)
 register_kernel(gather_p, "pallas", _gather_pallas)
 register_kernel(wgrad_p, "pallas", _wgrad_pallas)
 
+
+# ----------------------------------------------------------------------------- Triton kernels
+def _scatter_triton(s, idx, w, *, n_post, event):
+    from .fixed_prob_triton import scatter_triton
+
+    return scatter_triton(s, idx, w, n_post=n_post, event=event)
+
+
+def _gather_triton(v, idx, w, *, event):
+    from .fixed_prob_triton import gather_triton
+
+    return gather_triton(v, idx, w, event=event)
+
+
+def _wgrad_triton(a, idx, b, *, homo, event):
+    from .fixed_prob_triton import wgrad_triton
+
+    return wgrad_triton(a, idx, b, homo=homo, event=event)
+
+
+register_kernel(scatter_p, "triton", _scatter_triton)
+register_kernel(gather_p, "triton", _gather_triton)
+register_kernel(wgrad_p, "triton", _wgrad_triton)
+
 for _p in (scatter_p, gather_p, wgrad_p):
     register_lowerings(_p)
 
