@@ -346,7 +346,7 @@ def match_records(
             "checkpoint that belongs to it",
             "if short-term States (HiddenState ...) differ, create them as before saving "
             "(`init_all_states(model, batch_size=...)`), or save and load only the "
-            "parameters (`model.states(bsc.ParamState)`)",
+            "parameters (`model.states(ParamState)`)",
         ]
         if strict and (missing or unexpected):
             fixes.append("pass strict=False to skip paths that are missing on either side")
