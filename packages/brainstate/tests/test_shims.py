@@ -22,6 +22,7 @@ SHIMS = {
     "functional": "brainstate_nn.functional",
     "init": "brainstate_nn.init",
     "optim": "brainstate_nn.optim",
+    "surrogate": "brainstate_nn.surrogate",
 }
 
 

@@ -103,6 +103,7 @@ from ._src.activations import (
 from . import functional as functional  # isort: skip
 from . import init as init  # isort: skip
 from . import metrics as metrics, optim as optim  # isort: skip
+from . import surrogate as surrogate  # isort: skip
 
 # -- brain dynamics --
 from ._src.delay import (
@@ -263,6 +264,7 @@ __all__: list[str] = [
     "init",
     "optim",
     "metrics",
+    "surrogate",
     # brain dynamics
     "Dynamics",
     "DynamicsGroup",

@@ -7,7 +7,7 @@
   (brainstate-core);
 - ``bst.graph`` (brainstate-graph), ``bst.compile`` (brainstate-compile),
   ``bst.augment`` (brainstate-augment), ``bst.event`` (brainstate-event),
-  ``bst.nn``, ``bst.functional``, ``bst.init``, ``bst.optim``
+  ``bst.nn``, ``bst.functional``, ``bst.init``, ``bst.optim``, ``bst.surrogate``
   (brainstate-nn).
 
 Every name is the very object of the distribution that defines it
@@ -61,6 +61,7 @@ from . import (
     nn as nn,
     optim as optim,
     random as random,
+    surrogate as surrogate,
     typing as typing,
 )
 
@@ -101,4 +102,5 @@ __all__ = [
     "functional",
     "init",
     "optim",
+    "surrogate",
 ]

@@ -1,0 +1,1 @@
+"""Surrogate-gradient spike functions; the public surface is :mod:`brainstate_nn.surrogate`."""
