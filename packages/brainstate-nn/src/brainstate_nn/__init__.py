@@ -187,6 +187,17 @@ from ._src.dropout import (
     AlphaDropout as AlphaDropout,
     FeatureAlphaDropout as FeatureAlphaDropout,
 )
+from ._src.conv import (
+    Conv1d as Conv1d,
+    Conv2d as Conv2d,
+    Conv3d as Conv3d,
+    ScaledWSConv1d as ScaledWSConv1d,
+    ScaledWSConv2d as ScaledWSConv2d,
+    ScaledWSConv3d as ScaledWSConv3d,
+    ConvTranspose1d as ConvTranspose1d,
+    ConvTranspose2d as ConvTranspose2d,
+    ConvTranspose3d as ConvTranspose3d,
+)
 
 __version__ = _version("brainstate-nn")
 
@@ -331,6 +342,15 @@ __all__: list[str] = [
     "DropoutFixed",
     "AlphaDropout",
     "FeatureAlphaDropout",
+    "Conv1d",
+    "Conv2d",
+    "Conv3d",
+    "ScaledWSConv1d",
+    "ScaledWSConv2d",
+    "ScaledWSConv3d",
+    "ConvTranspose1d",
+    "ConvTranspose2d",
+    "ConvTranspose3d",
 ]
 
 _set_public_module(globals(), __all__, __name__)

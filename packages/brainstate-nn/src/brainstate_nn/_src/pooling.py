@@ -58,7 +58,10 @@ def to_tuple(value: Any, n: int, what: str, label: str) -> tuple[int, ...]:
 
 
 def to_padding(padding: Padding, n: int, label: str) -> str | tuple[tuple[int, int], ...]:
-    """``'SAME'``/``'VALID'``, an int, ``n`` ints, or 1 or ``n`` ``(low, high)`` pairs."""
+    """``'SAME'``/``'VALID'``, an int, ``n`` ints, or 1 or ``n`` ``(low, high)`` pairs.
+
+    ``n`` ints pad both sides of each axis alike; for ``n == 1`` two ints are one pair.
+    """
     if isinstance(padding, str):
         if padding.upper() not in ("SAME", "VALID"):
             raise ValueError(f"{label}: padding must be 'SAME' or 'VALID', got {padding!r}")
@@ -69,6 +72,8 @@ def to_padding(padding: Padding, n: int, label: str) -> str | tuple[tuple[int, i
         items = list(padding)
         if all(isinstance(p, (int, np.integer)) for p in items) and len(items) == n:
             pairs = [(int(p), int(p)) for p in items]
+        elif all(isinstance(p, (int, np.integer)) for p in items) and n == 1 and len(items) == 2:
+            pairs = [(int(items[0]), int(items[1]))]  # one (low, high) pair
         else:
             pairs = [(int(lo), int(hi)) for lo, hi in items]  # type: ignore[misc]
             if len(pairs) == 1:
