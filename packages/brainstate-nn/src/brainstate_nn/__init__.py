@@ -130,6 +130,17 @@ from ._src.neurons import (
     LIFRef as LIFRef,
     Neuron as Neuron,
 )
+from ._src.neurons_extra import HH as HH, AdEx as AdEx, Izhikevich as Izhikevich
+from ._src.inputs import (
+    PoissonEncoder as PoissonEncoder,
+    PoissonInput as PoissonInput,
+    PoissonSpike as PoissonSpike,
+    SpikeTime as SpikeTime,
+)
+from ._src.readouts import (
+    LeakyRateReadout as LeakyRateReadout,
+    LeakySpikeReadout as LeakySpikeReadout,
+)
 from ._src.projections import (
     AlignPostProj as AlignPostProj,
     CurrentProj as CurrentProj,
@@ -295,6 +306,15 @@ __all__: list[str] = [
     "LIF",
     "LIFRef",
     "ALIF",
+    "Izhikevich",
+    "AdEx",
+    "HH",
+    "SpikeTime",
+    "PoissonSpike",
+    "PoissonEncoder",
+    "PoissonInput",
+    "LeakyRateReadout",
+    "LeakySpikeReadout",
     "Synapse",
     "Expon",
     "DualExpon",
