@@ -24,10 +24,8 @@ from .numba_ffi import make_ffi_target
 
 __all__ = ["scatter_call", "gather_call", "wgrad_call"]
 
-_JIT = dict(cache=True, nogil=True, fastmath=False, boundscheck=False)
 
-
-@numba.njit(**_JIT)
+@numba.njit(cache=True, nogil=True, boundscheck=False)
 def _scatter_bool_homo(s, idx, w, flag, out):
     out[:] = 0
     n_pre, n_conn = idx.shape
@@ -48,7 +46,7 @@ def _scatter_bool_homo(s, idx, w, flag, out):
                     out[b, idx[i, j]] += val
 
 
-@numba.njit(**_JIT)
+@numba.njit(cache=True, nogil=True, boundscheck=False)
 def _scatter_bool_hetero(s, idx, w, flag, out):
     out[:] = 0
     n_pre, n_conn = idx.shape
@@ -68,7 +66,7 @@ def _scatter_bool_hetero(s, idx, w, flag, out):
                     out[b, idx[i, j]] += w[i, j]
 
 
-@numba.njit(**_JIT)
+@numba.njit(cache=True, nogil=True, boundscheck=False)
 def _scatter_float_homo(s, idx, w, flag, out):
     out[:] = 0
     n_pre, n_conn = idx.shape
@@ -82,7 +80,7 @@ def _scatter_float_homo(s, idx, w, flag, out):
                     out[b, idx[i, j]] += val
 
 
-@numba.njit(**_JIT)
+@numba.njit(cache=True, nogil=True, boundscheck=False)
 def _scatter_float_hetero(s, idx, w, flag, out):
     out[:] = 0
     n_pre, n_conn = idx.shape
@@ -99,7 +97,7 @@ def _scatter_float_hetero(s, idx, w, flag, out):
                         out[b, idx[i, j]] += w[i, j] * x
 
 
-@numba.njit(**_JIT)
+@numba.njit(cache=True, nogil=True, boundscheck=False)
 def _gather_homo(v, idx, w, flag, out):
     n_pre, n_conn = idx.shape
     event = flag[()] != 0
@@ -116,7 +114,7 @@ def _gather_homo(v, idx, w, flag, out):
             out[b, i] = acc * w[()]
 
 
-@numba.njit(**_JIT)
+@numba.njit(cache=True, nogil=True, boundscheck=False)
 def _gather_hetero(v, idx, w, flag, out):
     n_pre, n_conn = idx.shape
     event = flag[()] != 0
@@ -133,7 +131,7 @@ def _gather_hetero(v, idx, w, flag, out):
             out[b, i] = acc
 
 
-@numba.njit(**_JIT)
+@numba.njit(cache=True, nogil=True, boundscheck=False)
 def _wgrad_homo(a, idx, bvec, flag, out):
     n_pre, n_conn = idx.shape
     event = flag[()] != 0
@@ -149,7 +147,7 @@ def _wgrad_homo(a, idx, bvec, flag, out):
     out[()] = acc
 
 
-@numba.njit(**_JIT)
+@numba.njit(cache=True, nogil=True, boundscheck=False)
 def _wgrad_hetero(a, idx, bvec, flag, out):
     out[:] = 0
     n_pre, n_conn = idx.shape

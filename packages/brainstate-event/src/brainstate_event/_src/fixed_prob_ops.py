@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 import jax
+import jax.core
 import jax.numpy as jnp
 import numpy as np
 from jax.extend.core import Primitive
@@ -154,7 +155,7 @@ ad.primitive_jvps[wgrad_p] = _wgrad_jvp
 
 # ----------------------------------------------------------------------------- transposes
 def _aval(x):
-    return x.aval if ad.is_undefined_primal(x) else jax.core.get_aval(x)
+    return x.aval if ad.is_undefined_primal(x) else x
 
 
 def _zeros_ct(x):
