@@ -36,9 +36,9 @@ from ._src.optim.base import (
     OptimizerError as OptimizerError,
     OptimState as OptimState,
 )
+from ._src.optim.lbfgs import LBFGS as LBFGS
 from ._src.optim.optimizers import (
     LARS as LARS,
-    LBFGS as LBFGS,
     SGD as SGD,
     Adadelta as Adadelta,
     Adagrad as Adagrad,

@@ -308,7 +308,7 @@ class MultiMetric(Metric):
             MetricError: a metric's argument is missing or ill-shaped; then no metric is
                 modified (those updated before the failing one are put back).
         """
-        held = list(states(self).values())
+        held = list(states(self).values())  # pyright: ignore[reportAttributeAccessIssue]
         before = [s.value for s in held]
         try:
             for name in self._metric_names:

@@ -9,7 +9,7 @@ back after each call.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import jax
@@ -273,7 +273,7 @@ class OptaxOptimizer(Optimizer):
             raise OptimizerError("register_trainable_weights must be called before update")
         params = self._param_values()
         updates, new_state = self.tx.update(grads, self.opt_state.value, params, **extra_args)
-        new_params = optax.apply_updates(params, updates)
+        new_params: Any = optax.apply_updates(params, updates)
         # everything is computed: now write (nothing is modified if anything above raised)
         self.opt_state.value = new_state
         for key, state in self.param_states.items():
@@ -294,27 +294,3 @@ class OptaxOptimizer(Optimizer):
                 is modified then.
         """
         self._apply(grads)
-
-
-def stateless_value_fn(
-    value_fn: Callable[[], Any], param_states: FlattedDict
-) -> Callable[[FlattedDict], Any]:
-    """A pure function of the weights' values from a loss that reads the weights' States.
-
-    The returned function puts the given values into the States (without recording the
-    writes), calls ``value_fn()`` and puts the previous values back. It is what optax's
-    line searches call (inside ``jax.lax.while_loop``); ``value_fn`` must only read States.
-    """
-    states = list(param_states.items())
-
-    def pure(params: FlattedDict) -> Any:
-        old = [s.value for _, s in states]
-        try:
-            for key, s in states:
-                s.restore_value(params[key])
-            return value_fn()
-        finally:
-            for (_, s), v in zip(states, old):
-                s.restore_value(v)
-
-    return pure

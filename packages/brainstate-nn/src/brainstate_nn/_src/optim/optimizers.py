@@ -23,11 +23,11 @@ import optax
 
 from brainstate_core import State
 
-from .base import OptaxOptimizer, OptimizerError, stateless_value_fn
+from .base import OptaxOptimizer, OptimizerError
 from .schedulers import LearningRateScheduler, make_schedule
 
 __all__ = [
-    "LBFGS",
+    "ScheduledOptimizer",
     "SGD",
     "Adadelta",
     "Adagrad",
@@ -66,7 +66,7 @@ def _with_l2(weight_decay: float, tx: optax.GradientTransformation) -> Any:
     return optax.chain(optax.add_decayed_weights(weight_decay), tx)
 
 
-class _ScheduledOptimizer(OptaxOptimizer):
+class ScheduledOptimizer(OptaxOptimizer):
     """An :class:`OptaxOptimizer` whose learning rate is a scheduler read at each update."""
 
     lr: LearningRateScheduler
@@ -96,7 +96,7 @@ class _ScheduledOptimizer(OptaxOptimizer):
         self.lr.step_call()
 
 
-class SGD(_ScheduledOptimizer):
+class SGD(ScheduledOptimizer):
     r"""Stochastic gradient descent: :math:`w \leftarrow w - \eta\, g` (``optax.sgd``).
 
     Args:
@@ -120,7 +120,7 @@ class SGD(_ScheduledOptimizer):
         super().__init__(lr, lambda lr_fn: _with_l2(self.weight_decay, optax.sgd(lr_fn)))
 
 
-class Momentum(_ScheduledOptimizer):
+class Momentum(ScheduledOptimizer):
     r"""SGD with heavy-ball momentum (``optax.sgd(momentum=...)``).
 
     :math:`v \leftarrow \mu v + g,\; w \leftarrow w - \eta v` (for a constant learning rate
@@ -147,7 +147,7 @@ class Momentum(_ScheduledOptimizer):
         )
 
 
-class MomentumNesterov(_ScheduledOptimizer):
+class MomentumNesterov(ScheduledOptimizer):
     r"""SGD with Nesterov momentum (``optax.sgd(momentum=..., nesterov=True)``).
 
     Args:
@@ -173,7 +173,7 @@ class MomentumNesterov(_ScheduledOptimizer):
         )
 
 
-class Adagrad(_ScheduledOptimizer):
+class Adagrad(ScheduledOptimizer):
     r"""Adagrad (``optax.adagrad``).
 
     :math:`G \leftarrow G + g^2,\; w \leftarrow w - \eta g / \sqrt{G + \epsilon}`.
@@ -212,7 +212,7 @@ class Adagrad(_ScheduledOptimizer):
         )
 
 
-class Adadelta(_ScheduledOptimizer):
+class Adadelta(ScheduledOptimizer):
     """Adadelta (``optax.adadelta``).
 
     Args:
@@ -246,7 +246,7 @@ class Adadelta(_ScheduledOptimizer):
         )
 
 
-class RMSProp(_ScheduledOptimizer):
+class RMSProp(ScheduledOptimizer):
     r"""RMSProp (``optax.rmsprop``).
 
     :math:`c \leftarrow \rho c + (1-\rho) g^2,\; w \leftarrow w - \eta g / \sqrt{c + \epsilon}`.
@@ -296,7 +296,7 @@ class RMSProp(_ScheduledOptimizer):
         )
 
 
-class Adam(_ScheduledOptimizer):
+class Adam(ScheduledOptimizer):
     """Adam (``optax.adam``).
 
     The bias corrections use the number of ``update`` calls (kept by optax in the optimizer
@@ -351,7 +351,7 @@ class Adam(_ScheduledOptimizer):
         )
 
 
-class AdamW(_ScheduledOptimizer):
+class AdamW(ScheduledOptimizer):
     r"""Adam with decoupled weight decay (``optax.adamw``).
 
     :math:`w \leftarrow w - \eta\,(\hat m / (\sqrt{\hat v} + \epsilon) + \lambda w)`: the
@@ -404,7 +404,7 @@ class AdamW(_ScheduledOptimizer):
         super().__init__(lr, build)
 
 
-class LARS(_ScheduledOptimizer):
+class LARS(ScheduledOptimizer):
     """Layer-wise adaptive rate scaling (``optax.lars``).
 
     brainstate 0.1's LARS rejected any weight decay although its default was ``1e-4``, so
@@ -465,7 +465,7 @@ def _proximal_decay(weight_decay: float, lr_fn: Callable[[Any], Any]) -> Any:
     return optax.GradientTransformation(init, update)
 
 
-class Adan(_ScheduledOptimizer):
+class Adan(ScheduledOptimizer):
     r"""Adan, adaptive Nesterov momentum (``optax.scale_by_adan``).
 
     ``betas`` follow the paper and brainstate 0.1 (the weight of the new value, e.g.
@@ -521,95 +521,3 @@ class Adan(_ScheduledOptimizer):
             )
 
         super().__init__(lr, build)
-
-
-class LBFGS(_ScheduledOptimizer):
-    """Limited-memory BFGS (``optax.lbfgs``), by default with a zoom line search.
-
-    The line search evaluates the loss at trial weights, so :meth:`update` also takes the
-    loss value at the current weights and the loss function itself.
-
-    Args:
-        lr: the learning rate; ``None`` (default) lets the line search choose the step.
-        memory_size: the number of past updates kept for the Hessian approximation.
-        scale_init_precond: scale the initial inverse Hessian as in Nocedal & Wright.
-        linesearch: an optax line search (default ``optax.scale_by_zoom_linesearch(20)``),
-            or ``None`` for none (then ``update`` needs only the gradients).
-
-    Examples:
-        >>> import jax.numpy as jnp
-        >>> import brainstate_augment as ba
-        >>> import brainstate_core as bsc
-        >>> import brainstate_nn as nn
-        >>> w = bsc.ParamState(jnp.array([1.0, -2.0]))
-        >>> opt = nn.optim.LBFGS().register_trainable_weights({("w",): w})
-        >>> loss_fn = lambda: jnp.sum((w.value - 3.0) ** 2)
-        >>> for _ in range(3):
-        ...     grads, loss = ba.grad(loss_fn, opt.param_states, return_value=True)()
-        ...     opt.update(grads, value=loss, value_fn=loss_fn)
-        >>> [round(float(v), 4) for v in w.value]
-        [3.0, 3.0]
-    """
-
-    _DEFAULT: Any = object()
-
-    def __init__(
-        self,
-        lr: LR | None = None,
-        memory_size: int = 10,
-        scale_init_precond: bool = True,
-        linesearch: Any = _DEFAULT,
-    ) -> None:
-        _check(memory_size >= 1, f"memory_size must be >= 1, got {memory_size!r}")
-        if linesearch is LBFGS._DEFAULT:
-            linesearch = optax.scale_by_zoom_linesearch(
-                max_linesearch_steps=20, initial_guess_strategy="one"
-            )
-        self.memory_size = memory_size
-        self.has_linesearch = linesearch is not None
-        fixed_lr = lr is None
-        super().__init__(
-            1.0 if fixed_lr else lr,
-            lambda lr_fn: optax.lbfgs(
-                None if fixed_lr else lr_fn,
-                memory_size=memory_size,
-                scale_init_precond=scale_init_precond,
-                linesearch=linesearch,
-            ),
-        )
-
-    def update(  # type: ignore[override]
-        self,
-        grads: Mapping[Any, Any],
-        value: Any = None,
-        value_fn: Callable[[], Any] | None = None,
-    ) -> None:
-        """Update the registered weights, searching along the L-BFGS direction.
-
-        Args:
-            grads: the gradients keyed by the registered paths.
-            value: the loss at the current weights (needed with a line search).
-            value_fn: the loss as a function of no arguments that reads the registered
-                States, e.g. the function given to ``grad`` with its arguments bound
-                (needed with a line search; it must not write States).
-
-        Raises:
-            OptimizerError: as :meth:`OptaxOptimizer.update`, or ``value``/``value_fn``
-                missing while a line search is used.
-        """
-        extra: dict[str, Any] = {}
-        if self.has_linesearch:
-            if value is None or value_fn is None:
-                raise OptimizerError(
-                    "LBFGS.update() with a line search needs the loss: pass "
-                    "`update(grads, value=loss, value_fn=loss_fn)` (grad(..., "
-                    "return_value=True) gives the loss), or build LBFGS(linesearch=None)."
-                )
-            matched = self._matched_grads(grads)
-            extra = dict(
-                value=value,
-                grad=matched,
-                value_fn=stateless_value_fn(value_fn, self.param_states),
-            )
-        self._apply(grads, **extra)
-        self.lr.step_call()

@@ -23,6 +23,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from brainstate_core import State, environ
+from brainstate_core.extend import is_tracer
 from brainstate_graph import Node
 
 from .base import OptimizerError, OptimState
@@ -519,9 +520,9 @@ def make_schedule(lr: Any) -> LearningRateScheduler:
         return ConstantLR(lr)
     is_number = isinstance(lr, (int, float, np.number)) and not isinstance(lr, bool)
     if is_number or (isinstance(lr, (np.ndarray, jax.Array)) and jnp.ndim(lr) == 0):
-        if not isinstance(lr, jax.core.Tracer) and float(lr) < 0:
+        if not is_tracer(lr) and float(lr) < 0:
             raise OptimizerError(f"the learning rate must not be negative, got {lr!r}")
-        return ConstantLR(lr)
+        return ConstantLR(lr)  # pyright: ignore[reportArgumentType]
     raise OptimizerError(
         f"lr must be a float, a scalar State or a LearningRateScheduler, got "
         f"{type(lr).__name__} {lr!r}"
