@@ -3,9 +3,9 @@
 Imported only when the ``'numba'`` backend lowers an operator (this module imports numba).
 All kernels take 2-D operands with a leading batch axis (a matvec is a batch of one):
 
-- scatter ``(s[B, n_pre], idx[n_pre, n_conn], w, flag) -> out[B, n_post]``: for every active
-  presynaptic row (``s != 0``) add its weights at its targets; boolean spikes are scanned eight
-  bytes at a time so silent stretches cost one load per eight neurons.
+- scatter ``(s[B, n_pre], idx[n_pre, n_conn], w_flat, flag) -> out[B, n_post]``: collect the
+  active presynaptic rows (``s != 0``; boolean spikes are scanned eight bytes at a time), touch
+  their index rows (overlapping the cache misses), then add their weights at their targets.
 - gather ``(v[B, n_post], idx, w, flag) -> out[B, n_pre]``: ``sum_j w[i, j] * v[idx[i, j]]``.
 - wgrad ``(a[B, n_pre], idx, b[B, n_post], flag) -> dw``: ``dw[i, j] = sum_b a[b, i] *
   b[b, idx[i, j]]`` (or its total for a homogeneous weight); rows with ``a == 0`` are skipped.
@@ -26,75 +26,91 @@ __all__ = ["scatter_call", "gather_call", "wgrad_call"]
 
 
 @numba.njit(cache=True, nogil=True, boundscheck=False)
-def _scatter_bool_homo(s, idx, w, flag, out):
-    out[:] = 0
-    n_pre, n_conn = idx.shape
-    val = w[()]
-    n8 = n_pre // 8
-    for b in range(s.shape[0]):
-        row = s[b]
-        words = row[: n8 * 8].view(np.uint64)
-        for k in range(n8):
-            if words[k] != 0:
-                for i in range(8 * k, 8 * k + 8):
-                    if row[i]:
-                        for j in range(n_conn):
-                            out[b, idx[i, j]] += val
-        for i in range(8 * n8, n_pre):
-            if row[i]:
-                for j in range(n_conn):
-                    out[b, idx[i, j]] += val
+def _active_bool(row, active):
+    """Write the indices of the True entries of ``row`` to ``active``; return their count.
+    Eight spike bytes are tested at once, so silent stretches cost one load per eight."""
+    n = row.shape[0]
+    n8 = n // 8
+    words = row[: n8 * 8].view(np.uint64)
+    count = 0
+    for k in range(n8):
+        if words[k] != 0:
+            for i in range(8 * k, 8 * k + 8):
+                if row[i]:
+                    active[count] = i
+                    count += 1
+    for i in range(8 * n8, n):
+        if row[i]:
+            active[count] = i
+            count += 1
+    return count
 
 
 @numba.njit(cache=True, nogil=True, boundscheck=False)
-def _scatter_bool_hetero(s, idx, w, flag, out):
-    out[:] = 0
-    n_pre, n_conn = idx.shape
-    n8 = n_pre // 8
-    for b in range(s.shape[0]):
-        row = s[b]
-        words = row[: n8 * 8].view(np.uint64)
-        for k in range(n8):
-            if words[k] != 0:
-                for i in range(8 * k, 8 * k + 8):
-                    if row[i]:
-                        for j in range(n_conn):
-                            out[b, idx[i, j]] += w[i, j]
-        for i in range(8 * n8, n_pre):
-            if row[i]:
-                for j in range(n_conn):
-                    out[b, idx[i, j]] += w[i, j]
+def _active_float(row, active):
+    count = 0
+    for i in range(row.shape[0]):
+        if row[i] != 0:
+            active[count] = i
+            count += 1
+    return count
 
 
 @numba.njit(cache=True, nogil=True, boundscheck=False)
-def _scatter_float_homo(s, idx, w, flag, out):
+def _touch(idx, active, count):
+    """Load the first and last target of every active row before using any: the loads are
+    independent, so their cache misses overlap instead of stalling the scatter one by one."""
+    last = idx.shape[1] - 1
+    total = 0
+    for a in range(count):
+        total += idx[active[a], 0] + idx[active[a], last]
+    return total
+
+
+@numba.njit(cache=True, nogil=True, boundscheck=False)
+def _scatter_rows(row, idx, w, event, active, count, out):
+    """Add the weights of the active rows at their targets. ``w`` is flat: one weight
+    (homogeneous) or ``n_pre * n_conn`` (with one connection in all, both read alike)."""
+    n_conn = idx.shape[1]
+    homo = w.shape[0] == 1
+    for a in range(count):
+        i = active[a]
+        x = out.dtype.type(1) if event else out.dtype.type(row[i])
+        if homo:
+            val = w[0] * x
+            for j in range(n_conn):
+                out[idx[i, j]] += val
+        else:
+            base = i * n_conn
+            for j in range(n_conn):
+                out[idx[i, j]] += w[base + j] * x
+
+
+@numba.njit(cache=True, nogil=True, boundscheck=False)
+def _scatter_bool(s, idx, w, flag, out):
     out[:] = 0
-    n_pre, n_conn = idx.shape
+    if idx.shape[1] == 0:
+        return
+    active = np.empty(idx.shape[0], np.int32)
+    for b in range(s.shape[0]):
+        count = _active_bool(s[b], active)
+        if _touch(idx, active, count) == -7:  # never true; keeps the loads
+            out[b, 0] += 0
+        _scatter_rows(s[b], idx, w, True, active, count, out[b])
+
+
+@numba.njit(cache=True, nogil=True, boundscheck=False)
+def _scatter_float(s, idx, w, flag, out):
+    out[:] = 0
+    if idx.shape[1] == 0:
+        return
+    active = np.empty(idx.shape[0], np.int32)
     event = flag[()] != 0
     for b in range(s.shape[0]):
-        for i in range(n_pre):
-            x = s[b, i]
-            if x != 0:
-                val = w[()] if event else w[()] * x
-                for j in range(n_conn):
-                    out[b, idx[i, j]] += val
-
-
-@numba.njit(cache=True, nogil=True, boundscheck=False)
-def _scatter_float_hetero(s, idx, w, flag, out):
-    out[:] = 0
-    n_pre, n_conn = idx.shape
-    event = flag[()] != 0
-    for b in range(s.shape[0]):
-        for i in range(n_pre):
-            x = s[b, i]
-            if x != 0:
-                if event:
-                    for j in range(n_conn):
-                        out[b, idx[i, j]] += w[i, j]
-                else:
-                    for j in range(n_conn):
-                        out[b, idx[i, j]] += w[i, j] * x
+        count = _active_float(s[b], active)
+        if _touch(idx, active, count) == -7:  # never true; keeps the loads
+            out[b, 0] += 0
+        _scatter_rows(s[b], idx, w, event, active, count, out[b])
 
 
 @numba.njit(cache=True, nogil=True, boundscheck=False)
@@ -189,13 +205,10 @@ def scatter_call(s, idx, w, *, n_post: int, event: bool):
 
     dtype = np.dtype(w.dtype)
     is_bool = np.dtype(s.dtype) == np.bool_
-    if is_bool:
-        kernel = _scatter_bool_homo if w.ndim == 0 else _scatter_bool_hetero
-    else:
-        kernel = _scatter_float_homo if w.ndim == 0 else _scatter_float_hetero
-    target = _target("scatter", kernel, s.dtype, w.ndim, dtype, 2)
+    kernel = _scatter_bool if is_bool else _scatter_float
+    target = _target("scatter", kernel, s.dtype, 1, dtype, 2)
     out = jax.ShapeDtypeStruct((s.shape[0], n_post), dtype)
-    return target(s, idx, w, _flag(event), result_shape_dtypes=out)
+    return target(s, idx, w.reshape(-1), _flag(event), result_shape_dtypes=out)
 
 
 def gather_call(v, idx, w, *, event: bool):
