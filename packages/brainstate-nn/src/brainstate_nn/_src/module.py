@@ -32,7 +32,7 @@ def to_shape(size: Size | None, what: str = "size") -> tuple[int, ...] | None:
         size = (size,)
     try:
         shape = tuple(int(s) for s in size)  # type: ignore[union-attr]
-    except TypeError:
+    except (TypeError, ValueError):
         raise ShapeError(f"{what} must be an int or a sequence of ints, got {size!r}") from None
     if any(s < 0 for s in shape):
         raise ShapeError(f"{what} must not be negative, got {shape}")

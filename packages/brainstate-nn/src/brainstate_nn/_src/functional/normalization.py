@@ -24,7 +24,7 @@ def weight_standardization(
     multiplied by ``gain`` if given.
 
     Args:
-        w: the weight (array or Quantity).
+        w: the weight (array or Quantity; the result is dimensionless, a plain array).
         eps: a floor of ``var * fan_in``, against division by zero.
         gain: an optional gain broadcasting against ``w`` (e.g. of shape ``(1, out)``).
         out_axis: the output axis.
@@ -44,15 +44,11 @@ def weight_standardization(
     fan_in = 1
     for i in axes:
         fan_in *= w.shape[i]
-    mean = u.math.mean(w, axis=axes, keepdims=True)
-    var = u.math.var(w, axis=axes, keepdims=True)
-    if isinstance(var, u.Quantity):
-        unit = var.unit
-        scale = jax.lax.rsqrt(jnp.maximum(var.mantissa * fan_in, eps))
-        if not unit.is_unitless:
-            scale = u.Quantity(scale, unit=1 / unit**0.5)
-    else:
-        scale = jax.lax.rsqrt(jnp.maximum(var * fan_in, eps))
+    if isinstance(w, u.Quantity):  # the standardized weight is dimensionless
+        w = w.mantissa
+    mean = jnp.mean(w, axis=axes, keepdims=True)
+    var = jnp.var(w, axis=axes, keepdims=True)
+    scale = jax.lax.rsqrt(jnp.maximum(var * fan_in, eps))
     if gain is not None:
         scale = gain * scale
     return (w - mean) * scale

@@ -28,7 +28,11 @@ def _broadcastable(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
 
 
 def _is_scalar(x: Any) -> bool:
-    return u.math.isscalar(x)
+    if isinstance(x, (bool, int, float, complex, np.generic)):
+        return True
+    if isinstance(x, (jax.Array, np.ndarray, u.Quantity)):
+        return u.math.ndim(x) == 0
+    return False
 
 
 def param(
@@ -43,7 +47,8 @@ def param(
     ``init`` may be:
 
     - ``None``: returns ``None`` (if ``allow_none``);
-    - a scalar (number or scalar Quantity): returned as it is (if ``allow_scalar``);
+    - a scalar (number or scalar Quantity): returned as it is if ``allow_scalar``, else an
+      array of the full shape filled with it;
     - a callable such as an :class:`Initializer`: returns ``init(shape)``;
     - an array, Quantity or State: checked to broadcast to ``sizes``; with ``batch_size``,
       expanded to ``(batch_size, *sizes)``-compatible and repeated along the batch axis
@@ -54,7 +59,7 @@ def param(
         sizes: the parameter's shape (without batch axis).
         batch_size: an optional leading batch size.
         allow_none: whether ``init=None`` is accepted.
-        allow_scalar: whether a scalar is returned as it is.
+        allow_scalar: whether a scalar is returned as it is (else it fills the shape).
 
     Returns:
         The initialized parameter.
@@ -82,11 +87,14 @@ def param(
             "expected a parameter (a number, an array, an Initializer or a function of the "
             "shape), got None"
         )
-    if allow_scalar and not isinstance(init, State) and not callable(init) and _is_scalar(init):
+    is_scalar = not isinstance(init, State) and not callable(init) and _is_scalar(init)
+    if allow_scalar and is_scalar:
         return init
     shape = to_size(sizes)
     if shape is None:
         raise ShapeError("param() needs sizes, got None")
+    if is_scalar:  # not allowed as a scalar: filled into the full shape
+        return u.math.full((batch_size, *shape) if batch_size is not None else shape, init)
     if callable(init) and not isinstance(init, (State, jax.Array, np.ndarray, u.Quantity)):
         return init((batch_size, *shape) if batch_size is not None else shape)
     if isinstance(init, State):
