@@ -87,8 +87,8 @@ class SpikeTime(Dynamics):
                 f"{self._label()}: indices and times must have the same length, got "
                 f"{len(indices)} indices and {len(times)} times"
             )
-        times = in_unit(times, u.ms, "times", self._label())
-        times = np.asarray(times.to_decimal(u.ms), dtype=float).reshape(-1)
+        times_ms = in_unit(times, u.ms, "times", self._label()).to_decimal(u.ms)
+        times = np.asarray(times_ms, dtype=float).reshape(-1)
         indices = np.asarray(indices, dtype=int).reshape(-1)
         size = int(np.prod(self.varshape))
         if indices.size and (indices.min() < 0 or indices.max() >= size):
@@ -101,7 +101,7 @@ class SpikeTime(Dynamics):
             times, indices = times[order], indices[order]
         self.num_times = len(times)
         self.spk_type = spk_type
-        self.times = jnp.asarray(times, dtype=environ.dftype()) * u.ms
+        self.times: Any = jnp.asarray(times, dtype=environ.dftype()) * u.ms
         self.indices = jnp.asarray(indices, dtype=environ.ditype())
         self._batch_size: int | None = None
 
@@ -117,7 +117,7 @@ class SpikeTime(Dynamics):
         t = in_unit(environ.get("t", desc="the current time"), u.ms, "t", self._label())
         dt = time_step(environ.get_dt())
         size = int(np.prod(self.varshape))
-        horizon = (t + 0.5 * dt).to_decimal(u.ms)
+        horizon = magnitude((t + 0.5 * dt) / u.ms)
         times = self.times.to_decimal(u.ms)
         # events [i, j) are due: not yet emitted and at most half a step ahead
         j = jnp.searchsorted(times, horizon, side="right").astype(self.i.value.dtype)

@@ -15,7 +15,7 @@ their values at the start of the step.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import brainunit as u
 import jax
@@ -30,11 +30,10 @@ from .units import in_unit, magnitude
 
 __all__ = ["HH", "AdEx", "Izhikevich"]
 
-_PER_MS = u.ms**-1
-_PER_AREA = u.cm2
-_CURRENT_DENSITY = u.uA / _PER_AREA
-_CONDUCTANCE_DENSITY = u.msiemens / _PER_AREA
-_CAPACITANCE_DENSITY = u.uF / _PER_AREA
+_PER_MS = cast(u.Unit, u.ms**-1)
+_CURRENT_DENSITY = cast(u.Unit, u.uA / u.cm2)
+_CONDUCTANCE_DENSITY = cast(u.Unit, u.msiemens / u.cm2)
+_CAPACITANCE_DENSITY = cast(u.Unit, u.uF / u.cm2)
 
 
 def _capped(V: Any, V_th: Any) -> Any:

@@ -75,16 +75,17 @@ class LeakyRateReadout(Module):
         name: str | None = None,
     ) -> None:
         super().__init__(name=name)
-        self.in_size = _size(in_size, f"{type(self).__name__} in_size")
-        self.out_size = _size(out_size, f"{type(self).__name__} out_size")
-        self.tau = param(in_unit(tau, u.ms, "tau", self._label()), self.out_size)
-        self.weight = ParamState(param(w_init, (self.in_size[-1], self.out_size[-1])))
+        in_shape = _size(in_size, f"{type(self).__name__} in_size")
+        self._shape = _size(out_size, f"{type(self).__name__} out_size")
+        self.in_size, self.out_size = in_shape, self._shape
+        self.tau = param(in_unit(tau, u.ms, "tau", self._label()), self._shape)
+        self.weight = ParamState(param(w_init, (in_shape[-1], self._shape[-1])))
 
     def init_state(self, batch_size: int | None = None, **kwargs: Any) -> None:
-        self.r = HiddenState(param(ZeroInit(), self.out_size, batch_size, allow_scalar=False))
+        self.r = HiddenState(param(ZeroInit(), self._shape, batch_size, allow_scalar=False))
 
     def reset_state(self, batch_size: int | None = None, **kwargs: Any) -> None:
-        self.r.value = param(ZeroInit(), self.out_size, batch_size, allow_scalar=False)
+        self.r.value = param(ZeroInit(), self._shape, batch_size, allow_scalar=False)
 
     @property
     def decay(self) -> Any:
@@ -143,7 +144,7 @@ class LeakySpikeReadout(Neuron):
         self.tau = self._p(tau, u.ms, "tau")
         self.V_th = self._p(V_th, u.mV, "V_th")
         self.V_initializer = V_initializer
-        self.weight = ParamState(param(w_init, (self.in_size[-1], self.out_size[-1])))
+        self.weight = ParamState(param(w_init, (self.varshape[-1], self.varshape[-1])))
 
     def init_state(self, batch_size: int | None = None, **kwargs: Any) -> None:
         self.V = HiddenState(_state_value(self.V_initializer, u.mV, self.varshape, batch_size))
