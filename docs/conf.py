@@ -59,4 +59,4 @@ napoleon_use_rtype = False
 html_theme = "sphinx_book_theme"
 html_title = f"brainstate {release}"
 html_theme_options = {"show_toc_level": 2}
-html_static_path: list[str] = []
+html_static_path: list[str] = ["_static"]

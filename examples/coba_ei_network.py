@@ -141,7 +141,7 @@ def plot(result: dict, path: str, dt_ms: float = 0.1) -> None:
     ax2.set_xlabel("time (ms)")
     ax2.set_ylabel("rate (Hz)")
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    fig.savefig(path, dpi=90)
     plt.close(fig)
 
 
