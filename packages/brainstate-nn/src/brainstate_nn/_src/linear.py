@@ -27,14 +27,17 @@ Size = int | Sequence[int]
 ArrayInit = Callable[..., Any] | Any
 
 
-def _sizes(layer: Module, in_size: Size, out_size: Size) -> None:
+def _sizes(layer: Module, in_size: Size, out_size: Size) -> tuple[int, int]:
+    """Set ``layer.in_size``/``out_size``; return their last entries (the weight's shape)."""
     layer.in_size = in_size
     layer.out_size = out_size
-    if not layer.in_size or not layer.out_size:
+    ins, outs = layer.in_size, layer.out_size
+    if not ins or not outs:
         raise ShapeError(
             f"{layer._label()} needs non-empty in_size and out_size, got in_size={in_size!r}, "
             f"out_size={out_size!r}"
         )
+    return ins[-1], outs[-1]
 
 
 class Linear(Module):
@@ -77,12 +80,11 @@ class Linear(Module):
         name: str | None = None,
     ) -> None:
         super().__init__(name=name)
-        _sizes(self, in_size, out_size)
-        shape = (self.in_size[-1], self.out_size[-1])
+        shape = _sizes(self, in_size, out_size)
         self.w_mask = init.param(w_mask, shape)
         params = {"weight": init.param(w_init, shape, allow_none=False)}
         if b_init is not None:
-            params["bias"] = init.param(b_init, self.out_size[-1], allow_none=False)
+            params["bias"] = init.param(b_init, shape[1], allow_none=False)
         self.weight = ParamState(params)
 
     def update(self, x: Any) -> Any:
@@ -135,13 +137,12 @@ class ScaledWSLinear(Module):
         name: str | None = None,
     ) -> None:
         super().__init__(name=name)
-        _sizes(self, in_size, out_size)
-        self.w_mask = init.param(w_mask, (self.in_size[-1], 1))
+        shape = _sizes(self, in_size, out_size)
+        self.w_mask = init.param(w_mask, (shape[0], 1))
         self.eps = eps
-        shape = (self.in_size[-1], self.out_size[-1])
         params = {"weight": init.param(w_init, shape, allow_none=False)}
         if b_init is not None:
-            params["bias"] = init.param(b_init, self.out_size[-1], allow_none=False)
+            params["bias"] = init.param(b_init, shape[1], allow_none=False)
         if ws_gain:
             params["gain"] = jnp.ones((1, shape[1]), dtype=jnp.result_type(params["weight"]))
         self.weight = ParamState(params)
@@ -190,9 +191,8 @@ class SignedWLinear(Module):
         name: str | None = None,
     ) -> None:
         super().__init__(name=name)
-        _sizes(self, in_size, out_size)
+        shape = _sizes(self, in_size, out_size)
         self.w_sign = w_sign
-        shape = (self.in_size[-1], self.out_size[-1])
         self.weight = ParamState(init.param(w_init, shape, allow_none=False))
 
     def update(self, x: Any) -> Any:

@@ -62,14 +62,14 @@ class AllToAll(Module):
         super().__init__(name=name)
         self.in_size = in_size
         self.out_size = out_size
-        assert self.in_size is not None and self.out_size is not None
-        if not self.in_size or self.in_size[:-1] != self.out_size[:-1]:
+        ins, outs = self.in_size or (), self.out_size or ()
+        if not ins or not outs or ins[:-1] != outs[:-1]:
             raise ShapeError(
                 f"{self._label()}: in_size and out_size must agree on all but their last axis, "
                 f"got in_size={self.in_size}, out_size={self.out_size}"
             )
         self.include_self = include_self
-        shape = (self.in_size[-1], self.out_size[-1])
+        shape = (ins[-1], outs[-1])
         self.weight = ParamState(init.param(w_init, shape, allow_none=False))
 
     def update(self, x: Any) -> Any:
@@ -122,9 +122,10 @@ class OneToOne(Module):
         super().__init__(name=name)
         self.in_size = in_size
         self.out_size = in_size
-        params = {"weight": init.param(w_init, self.in_size, allow_none=False)}
+        shape = self.in_size or ()
+        params = {"weight": init.param(w_init, shape, allow_none=False)}
         if b_init is not None:
-            params["bias"] = init.param(b_init, self.out_size, allow_none=False)
+            params["bias"] = init.param(b_init, shape, allow_none=False)
         self.weight = ParamState(params)
 
     def update(self, x: Any) -> Any:
