@@ -88,12 +88,12 @@ class _Static:
 
     __slots__ = ("cls", "items")
 
-    def __init__(self, cls: type, items: tuple[tuple[str, Any], ...]) -> None:
+    def __init__(self, cls: type[Surrogate], items: tuple[tuple[str, Any], ...]) -> None:
         self.cls = cls
         self.items = items
 
     def rebuild(self, arrays: dict[str, Any]) -> Surrogate:
-        obj = self.cls.__new__(self.cls)
+        obj = object.__new__(self.cls)  # no __init__: the attributes are set below
         vars(obj).update(self.items)
         vars(obj).update(arrays)
         return obj

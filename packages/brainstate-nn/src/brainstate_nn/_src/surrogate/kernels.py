@@ -6,6 +6,8 @@ their function forms.
 
 from __future__ import annotations
 
+from typing import Any
+
 import jax
 import jax.numpy as jnp
 from jax.typing import ArrayLike
@@ -49,6 +51,9 @@ class ReluGrad(Surrogate):
         >>> float(jax.grad(spike)(0.0)), float(jax.grad(spike)(0.5)), float(jax.grad(spike)(2.0))
         (0.5, 0.25, 0.0)
     """
+
+    alpha: Any
+    width: Any
 
     def __init__(self, alpha: ArrayLike = 0.3, width: ArrayLike = 1.0) -> None:
         self.alpha = alpha
@@ -109,6 +114,9 @@ class GaussianGrad(Surrogate):
         0.3989
     """
 
+    sigma: Any
+    alpha: Any
+
     def __init__(self, sigma: ArrayLike = 0.5, alpha: ArrayLike = 0.5) -> None:
         check_positive("GaussianGrad", "sigma", sigma)
         self.sigma = sigma
@@ -166,6 +174,11 @@ class MultiGaussianGrad(Surrogate):
         >>> round(float(jax.grad(spike)(0.0)), 4)
         0.4391
     """
+
+    h: Any
+    s: Any
+    sigma: Any
+    scale: Any
 
     def __init__(
         self,
@@ -237,6 +250,8 @@ class InvSquareGrad(Surrogate):
         (1.0, 0.25)
     """
 
+    alpha: Any
+
     def __init__(self, alpha: ArrayLike = 100.0) -> None:
         self.alpha = alpha
 
@@ -282,6 +297,8 @@ class SlayerGrad(Surrogate):
         >>> float(jax.grad(spike)(0.0)), round(float(jax.grad(spike)(1.0)), 4)
         (1.0, 0.3679)
     """
+
+    alpha: Any
 
     def __init__(self, alpha: ArrayLike = 1.0) -> None:
         self.alpha = alpha

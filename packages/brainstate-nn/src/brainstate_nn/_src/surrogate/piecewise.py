@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import operator
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -62,6 +63,8 @@ class PiecewiseQuadratic(Surrogate):
         (1.0, 0.5, 0.0)
     """
 
+    alpha: Any
+
     def __init__(self, alpha: ArrayLike = 1.0) -> None:
         check_positive("PiecewiseQuadratic", "alpha", alpha)
         self.alpha = alpha
@@ -114,6 +117,8 @@ class PiecewiseExp(Surrogate):
         >>> float(jax.grad(nn.surrogate.PiecewiseExp(alpha=2.0))(0.0))
         1.0
     """
+
+    alpha: Any
 
     def __init__(self, alpha: ArrayLike = 1.0) -> None:
         self.alpha = alpha
@@ -180,6 +185,9 @@ class PiecewiseLeakyRelu(Surrogate):
         (2.0, 0.01)
     """
 
+    c: Any
+    w: Any
+
     def __init__(self, c: ArrayLike = 0.01, w: ArrayLike = 1.0) -> None:
         check_positive("PiecewiseLeakyRelu", "w", w)
         self.c = c
@@ -236,6 +244,9 @@ class LeakyRelu(Surrogate):
         >>> float(jax.grad(spike)(-3.0)), float(jax.grad(spike)(3.0))
         (0.5, 1.0)
     """
+
+    alpha: Any
+    beta: Any
 
     def __init__(self, alpha: ArrayLike = 0.1, beta: ArrayLike = 1.0) -> None:
         self.alpha = alpha
@@ -298,6 +309,8 @@ class LogTailedRelu(Surrogate):
         >>> float(jax.grad(spike)(-1.0)), float(jax.grad(spike)(0.5)), float(jax.grad(spike)(4.0))
         (0.0, 1.0, 0.25)
     """
+
+    alpha: Any
 
     def __init__(self, alpha: ArrayLike = 0.0) -> None:
         self.alpha = alpha
@@ -365,6 +378,9 @@ class SquarewaveFourierSeries(Surrogate):
         (0.5, 0.5)
     """
 
+    n: Any
+    t_period: Any
+
     def __init__(self, n: int = 2, t_period: ArrayLike = 8.0) -> None:
         try:
             n = operator.index(n)
@@ -385,12 +401,12 @@ class SquarewaveFourierSeries(Surrogate):
     def surrogate_fun(self, x: ArrayLike) -> jax.Array:
         wx = 2.0 * jnp.pi / self.t_period * jnp.asarray(x)
         total = sum(jnp.sin((2 * i - 1) * wx) / (2 * i - 1) for i in self._harmonics())
-        return 0.5 + 2.0 / jnp.pi * total
+        return jnp.asarray(0.5 + 2.0 / jnp.pi * total)
 
     def surrogate_grad(self, x: ArrayLike) -> jax.Array:
         wx = 2.0 * jnp.pi / self.t_period * jnp.asarray(x)
         total = sum(jnp.cos((2 * i - 1) * wx) for i in self._harmonics())
-        return 4.0 / self.t_period * total
+        return jnp.asarray(4.0 / self.t_period * total)
 
 
 def squarewave_fourier_series(x: ArrayLike, n: int = 2, t_period: ArrayLike = 8.0) -> jax.Array:

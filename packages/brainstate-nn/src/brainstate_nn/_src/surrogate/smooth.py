@@ -6,6 +6,8 @@ and their function forms.
 
 from __future__ import annotations
 
+from typing import Any
+
 import jax
 import jax.numpy as jnp
 import jax.scipy.special as jsp
@@ -52,6 +54,8 @@ class Sigmoid(Surrogate):
         >>> float(jax.grad(spike)(0.0))
         1.0
     """
+
+    alpha: Any
 
     def __init__(self, alpha: ArrayLike = 4.0) -> None:
         self.alpha = alpha
@@ -101,6 +105,8 @@ class SoftSign(Surrogate):
         >>> float(jax.grad(spike)(0.0)), float(jax.grad(spike)(1.0))
         (0.5, 0.125)
     """
+
+    alpha: Any
 
     def __init__(self, alpha: ArrayLike = 1.0) -> None:
         self.alpha = alpha
@@ -154,6 +160,8 @@ class Arctan(Surrogate):
         (0.5, 0.5)
     """
 
+    alpha: Any
+
     def __init__(self, alpha: ArrayLike = 1.0) -> None:
         self.alpha = alpha
 
@@ -203,6 +211,8 @@ class NonzeroSignLog(Surrogate):
         >>> float(jax.grad(nn.surrogate.NonzeroSignLog(alpha=1.0))(1.0))
         0.5
     """
+
+    alpha: Any
 
     def __init__(self, alpha: ArrayLike = 1.0) -> None:
         self.alpha = alpha
@@ -258,6 +268,8 @@ class ERF(Surrogate):
         >>> round(float(jax.grad(spike)(0.0)), 4), float(spike.surrogate_fun(0.0))
         (0.5642, 0.5)
     """
+
+    alpha: Any
 
     def __init__(self, alpha: ArrayLike = 1.0) -> None:
         self.alpha = alpha
@@ -318,6 +330,8 @@ class QPseudoSpike(Surrogate):
         >>> float(jax.grad(spike)(0.0)), float(jax.grad(spike)(0.5))
         (1.0, 0.25)
     """
+
+    alpha: Any
 
     def __init__(self, alpha: ArrayLike = 2.0) -> None:
         if isinstance(alpha, (int, float)) and not alpha > 1:
@@ -388,6 +402,10 @@ class S2NN(Surrogate):
         >>> float(jax.grad(spike)(0.0)), float(jax.grad(spike)(1.0))
         (1.0, 0.5)
     """
+
+    alpha: Any
+    beta: Any
+    epsilon: Any
 
     def __init__(
         self, alpha: ArrayLike = 4.0, beta: ArrayLike = 1.0, epsilon: ArrayLike = 1e-8
