@@ -575,3 +575,22 @@ def test_write_sets_that_differ_per_signature_are_written_back_correctly():
             expected["b"],
             expected["c"],
         )
+
+
+def test_jit_of_a_callable_object_keeps_its_own_attributes():
+    # functools.update_wrapper used to copy the wrapped object's __dict__ over the
+    # JittedFunction's (e.g. another transform's `_known`), so the first call never ended
+    s = bsc.State(jnp.zeros(2))
+
+    class Wrapper:
+        def __init__(self):
+            self._known = object()
+            self._jitted = None
+            self.__name__ = "wrapper"
+
+        def __call__(self, x):
+            s.value = s.value + x
+            return s.value.sum()
+
+    f = bc.jit(Wrapper())
+    assert float(f(1.0)) == 2.0 and float(f(1.0)) == 4.0

@@ -298,7 +298,7 @@ class ShardMappedFunction:
         self._specs, self._spec_states = _state_spec_table(state_specs, self.where)
         self._known = KnownStates()
         self._cache: dict[Any, Callable[..., Any]] = {}
-        functools.update_wrapper(self, fn)
+        functools.update_wrapper(self, fn, updated=())  # never copy fn.__dict__ over ours
 
     def _mesh(self) -> Any:
         mesh = self.mesh

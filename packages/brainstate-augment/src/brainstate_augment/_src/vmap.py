@@ -294,7 +294,7 @@ class MappedFunction:
             decl.add(s, ax, inp=False, out=True, where=self.where)
         self._decl = decl
         self._known = KnownStates()
-        functools.update_wrapper(self, fn)
+        functools.update_wrapper(self, fn, updated=())  # never copy fn.__dict__ over ours
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         a = prepare_args(

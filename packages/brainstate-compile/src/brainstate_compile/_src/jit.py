@@ -71,7 +71,7 @@ class JittedFunction:
             **jit_kwargs,
         )
         self._jitted = jax.jit(functools.partial(self._pure, self._known), **self._jit_kwargs)
-        functools.update_wrapper(self, fun)
+        functools.update_wrapper(self, fun, updated=())  # never copy fun.__dict__ over ours
 
     # The function jax.jit traces. `state_values` covers a prefix of the known States.
     def _pure(self, known: KnownStates, state_values: list[Any], *args: Any, **kwargs: Any) -> Any:
