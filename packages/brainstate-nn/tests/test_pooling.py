@@ -258,3 +258,25 @@ def test_bad_shapes_raise_shape_error_naming_the_layer():
         nn.MaxPool2d(2, padding="FULL")
     with pytest.raises(ValueError, match="padding must be"):
         nn.MaxPool2d(2, padding=[(1, 1), (1, 1), (1, 1)])
+
+
+@pytest.mark.parametrize(
+    "layer",
+    [
+        nn.MaxPool2d(2),
+        nn.MaxPool1d(3, padding=1),
+        nn.AvgPool2d(2, padding="SAME"),
+        nn.LPPool2d(2.0, 2),
+        nn.LPPool1d(float("inf"), 2),
+        nn.AdaptiveMaxPool2d(4),
+        nn.AdaptiveAvgPool1d(4),
+    ],
+    ids=lambda layer: type(layer).__name__,
+)
+def test_reverse_mode_gradients_under_jit(layer):
+    # reduce_window's generic form has no transpose rule: the window reductions must use
+    # the max/add primitives also when traced (init values concrete)
+    x = jnp.asarray(rand((2, 6, 6, 3)))
+    g = jax.jit(jax.grad(lambda x: jnp.sum(layer(x) ** 2)))(x)
+    np.testing.assert_allclose(g, jax.grad(lambda x: jnp.sum(layer(x) ** 2))(x), rtol=1e-5)
+    assert float(jnp.abs(g).sum()) > 0

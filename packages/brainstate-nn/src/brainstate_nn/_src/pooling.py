@@ -179,15 +179,18 @@ class _Pool(_SpatialLayer):
 
     def _sum(self, x: Any) -> Any:
         dims, strides, pads = self._window(x)
-        return jax.lax.reduce_window(x, jnp.zeros((), x.dtype), jax.lax.add, dims, strides, pads)
+        return jax.lax.reduce_window(x, np.zeros((), x.dtype), jax.lax.add, dims, strides, pads)
 
 
+# Initial values are concrete numpy scalars (never jax arrays, which are tracers under jit):
+# lax.reduce_window recognises max/add with their identity only when the value is concrete,
+# and only then uses the reduce_window_max/sum primitives that reverse-mode autodiff supports.
 def _lowest(dtype: Any) -> Any:
     if jnp.issubdtype(dtype, jnp.floating):
-        return jnp.array(-jnp.inf, dtype)
+        return np.array(-np.inf, dtype)
     if jnp.issubdtype(dtype, jnp.integer):
-        return jnp.array(jnp.iinfo(dtype).min, dtype)
-    return jnp.array(False, dtype)
+        return np.array(jnp.iinfo(dtype).min, dtype)
+    return np.array(False, dtype)
 
 
 class _MaxPool(_Pool):
