@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 
 import jax
 import jax.numpy as jnp
@@ -12,7 +13,8 @@ from hypothesis import given, settings, strategies as st
 
 import brainstate_event as be
 
-BACKENDS = ["xla", "numba", "pallas"]
+HAS_NUMBA = importlib.util.find_spec("numba") is not None
+BACKENDS = ["xla", "numba", "pallas"] if HAS_NUMBA else ["xla", "pallas"]
 TOL = {"float32": 1e-4, "float64": 1e-10, "bfloat16": 5e-2}
 
 
@@ -29,7 +31,7 @@ def x64(dtype):
         if not (b == "pallas" and d == "float64")
     ],
 )
-@settings(max_examples=6)
+@settings(max_examples=4)
 @given(
     n_pre=st.integers(0, 70),
     n_post=st.integers(0, 140),

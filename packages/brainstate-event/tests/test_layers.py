@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -10,6 +12,8 @@ import pytest
 import brainstate_event as be
 import brainstate_graph as graph
 from brainstate_core import ParamState
+
+HAS_NUMBA = importlib.util.find_spec("numba") is not None
 
 
 def _csr(rng, m=12, n=7, density=0.4):
@@ -35,7 +39,7 @@ def _train_step(layer, spikes, target, lr=0.1):
     return l0, g
 
 
-@pytest.mark.parametrize("backend", [None, "xla", "numba"])
+@pytest.mark.parametrize("backend", [None, "xla", "numba"] if HAS_NUMBA else ["xla"])
 def test_csr_linear_forward_matches_dense(backend):
     rng = np.random.default_rng(0)
     csr, dense = _csr(rng)
@@ -85,7 +89,7 @@ def test_csr_linear_under_jit_and_vmap():
     np.testing.assert_allclose(out, np.asarray(s, float) @ dense, rtol=1e-5, atol=1e-5)
 
 
-@pytest.mark.parametrize("backend", [None, "xla", "numba"])
+@pytest.mark.parametrize("backend", [None, "xla", "numba"] if HAS_NUMBA else ["xla"])
 def test_linear_forward_and_training(backend):
     rng = np.random.default_rng(3)
     w = jnp.asarray(rng.standard_normal((10, 4)), jnp.float32)

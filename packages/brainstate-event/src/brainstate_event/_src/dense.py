@@ -19,6 +19,7 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+from jax.core import ShapedArray
 from jax.experimental import pallas as pl
 from jax.experimental.pallas import triton as plt
 from jax.extend.core import Primitive
@@ -41,7 +42,7 @@ def _bind(x, weight, **params):
 
 def _abstract_eval(x, weight, *, float_as_event, backend):
     del float_as_event, backend
-    return jax.core.ShapedArray((*x.shape[:-1], weight.shape[1]), weight.dtype)
+    return ShapedArray((*x.shape[:-1], weight.shape[1]), weight.dtype)
 
 
 _BOOL_GRAD = (
@@ -64,7 +65,7 @@ def _jvp(primals, tangents, *, float_as_event, backend):
         t = t.astype(weight.dtype)
         tangent = t if tangent is None else tangent + t
     if tangent is None:
-        tangent = ad.Zero.from_primal_value(out)
+        tangent = ad.Zero.from_primal_value(out)  # pyright: ignore[reportAttributeAccessIssue]
     return out, tangent
 
 
@@ -151,7 +152,9 @@ def dense_event_pallas(x, weight, *, float_as_event, interpret):
         total = jax.lax.fori_loop(0, pl.cdiv(n_pre, _BM), body, jnp.zeros((bn,), acc))
         out_ref[b, pl.ds(jb * bn, bn)] = total
 
-    params = {} if interpret else {"compiler_params": plt.CompilerParams(num_warps=4)}
+    params: dict[str, Any] = (
+        {} if interpret else {"compiler_params": plt.CompilerParams(num_warps=4)}
+    )
     out = pl.pallas_call(
         kernel,
         out_shape=jax.ShapeDtypeStruct((k, nb * bn), acc),

@@ -8,6 +8,7 @@ spikes are scanned eight bytes at a time. 16-bit floats are computed in float32.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -19,7 +20,7 @@ from .numba_ffi import make_ffi_target
 
 __all__ = ["dense_event_numba"]
 
-_JIT = dict(cache=True, nogil=True, fastmath=False, boundscheck=False)
+_JIT: dict[str, Any] = dict(cache=True, nogil=True, fastmath=False, boundscheck=False)
 
 
 @numba.njit(**_JIT)

@@ -16,6 +16,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from brainstate_core.extend import is_tracer
+
 from ..errors import EventShapeError
 from .common import check_data_dtype, prepare_spikes, shape_error
 from .primitives import csr_matmul
@@ -25,7 +27,7 @@ __all__ = ["CSR", "CSC"]
 
 
 def _is_concrete(*xs: Any) -> bool:
-    return not any(isinstance(x, jax.core.Tracer) for x in xs)
+    return not any(is_tracer(x) for x in xs)
 
 
 def _check_structure(indices, indptr, n_rows: int, n_cols: int, name: str) -> tuple:
@@ -92,14 +94,15 @@ class _Compressed:
             raise EventShapeError(
                 f"{name}: expected args=(data, indices, indptr), got {type(args).__name__}."
             ) from None
-        shape = tuple(shape)
-        if len(shape) != 2 or any(int(s) != s or s < 0 for s in shape):
-            raise EventShapeError(f"{name}: shape must be two non-negative ints, got {shape}.")
-        m, n = (int(s) for s in shape)
+        dims = tuple(shape)
+        if len(dims) != 2 or any(int(s) != s or s < 0 for s in dims):
+            raise EventShapeError(f"{name}: shape must be two non-negative ints, got {dims}.")
+        m, n = (int(s) for s in dims)
         n_rows, n_cols = (n, m) if self._flip else (m, n)
         indices, indptr = _check_structure(indices, indptr, n_rows, n_cols, name)
         data = _check_data(data, indices.shape[0], name)
-        self.data, self.indices, self.indptr, self.shape = data, indices, indptr, (m, n)
+        self.data, self.indices, self.indptr = data, indices, indptr
+        self.shape = (m, n)
 
     @classmethod
     def _make(cls, data, indices, indptr, shape):
@@ -113,7 +116,8 @@ class _Compressed:
 
     @classmethod
     def tree_unflatten(cls, shape, children):
-        return cls._make(*children, shape)
+        data, indices, indptr = children
+        return cls._make(data, indices, indptr, shape)
 
     # -- properties -----------------------------------------------------------------------
     @property

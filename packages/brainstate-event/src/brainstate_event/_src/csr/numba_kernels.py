@@ -15,6 +15,8 @@ bounds-checked where the matrix is built.
 
 from __future__ import annotations
 
+from typing import Any
+
 import jax
 import jax.numpy as jnp
 import numba
@@ -25,7 +27,7 @@ from .common import acc_dtype
 
 __all__ = ["csr_matmul_numba"]
 
-_JIT = dict(cache=True, nogil=True, fastmath=False, boundscheck=False)
+_JIT: dict[str, Any] = dict(cache=True, nogil=True, fastmath=False, boundscheck=False)
 
 
 @numba.njit(**_JIT)

@@ -15,6 +15,8 @@ of ``_BK`` columns. Accumulation is float32 for 16-bit floats (Triton has no bf1
 
 from __future__ import annotations
 
+from typing import Any
+
 import jax
 import jax.numpy as jnp
 from jax.experimental import pallas as pl
@@ -28,7 +30,7 @@ _CHUNK = 32
 _BK_MAX = 64
 
 
-def _params(interpret: bool):
+def _params(interpret: bool) -> dict[str, Any]:
     return {} if interpret else {"compiler_params": plt.CompilerParams(num_warps=1, num_stages=1)}
 
 

@@ -26,6 +26,7 @@ import math
 
 import jax
 import jax.numpy as jnp
+from jax.core import ShapedArray
 from jax.extend.core import Primitive
 from jax.interpreters import ad, batching
 
@@ -44,7 +45,7 @@ def _abstract_eval(data, indices, indptr, x, *, shape, transpose, float_as_event
     del indices, indptr, float_as_event, backend
     m, n = shape
     rows = n if transpose else m
-    return jax.core.ShapedArray((rows, *x.shape[1:]), data.dtype)
+    return ShapedArray((rows, *x.shape[1:]), data.dtype)
 
 
 def _bind(data, indices, indptr, x, **params):
@@ -73,7 +74,7 @@ def _jvp(primals, tangents, **params):
         t = _bind(data, indices, indptr, dx, **{**params, "float_as_event": False})
         tangent = t if tangent is None else tangent + t
     if tangent is None:
-        tangent = ad.Zero.from_primal_value(out)
+        tangent = ad.Zero.from_primal_value(out)  # pyright: ignore[reportAttributeAccessIssue]
     return out, tangent
 
 
