@@ -261,6 +261,11 @@ def tests(session: nox.Session, package: str) -> None:
     pytest(
         session,
         package,
+        # one worker per core, each test file on one worker (module fixtures stay whole)
+        "-n",
+        "auto",
+        "--dist",
+        "loadfile",
         "--doctest-modules",
         *targets,
         must_run=package in MUST_HAVE_TESTS or has_test_files(package),
@@ -323,7 +328,12 @@ def build_wheels(session: nox.Session, *which: str) -> pathlib.Path:
 
 @nox.session
 def wheels(session: nox.Session) -> None:
-    """Build all seven wheels, install them without the workspace, and test against them."""
+    """Build all seven wheels, install them without the workspace, and check them.
+
+    Each installed wheel runs its doctests and its public-API snapshot test from
+    site-packages (a guard fails the run if any brainstate module is imported from the
+    source tree).
+    """
     dist = build_wheels(session)
     built = sorted(dist.glob("*.whl"))
     expected = {f"{d['module']}-{d['version']}-py3-none-any.whl" for d in DISTS.values()}
@@ -350,10 +360,13 @@ def wheels(session: nox.Session) -> None:
         checks = KeepGoing(session)
         for name in DISTRIBUTIONS:
             info = DISTS[name]
-            # The tests from the repository, the doctests from the installed modules.
+            # The doctests of the installed modules (they import every public module of the
+            # wheel) and the public-API snapshot test against it. The full test suites ran
+            # against the same code in the isolated sessions; this checks the packaging.
             targets = [homes[info["module"]]]
-            if (info["dir"] / "tests").is_dir():
-                targets.insert(0, str(info["dir"] / "tests"))
+            snapshot = info["dir"] / "tests" / "test_api_snapshot.py"
+            if snapshot.is_file():
+                targets.insert(0, str(snapshot))
             checks(
                 f"tests of the {name} wheel",
                 pytest,
