@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numba
 import numpy as np
+from numba.extending import overload
 
 from .numba_ffi import make_ffi_target
 
@@ -147,37 +148,48 @@ def _gather_hetero(v, idx, w, flag, out):
             out[b, i] = acc
 
 
+def _active(row, active):
+    """Active entries of a bool (word scan) or float row; dispatched on the dtype in numba."""
+    raise NotImplementedError  # pragma: no cover - only called from numba
+
+
+@overload(_active)
+def _active_overload(row, active):
+    if row.dtype == numba.types.boolean:
+        return lambda row, active: _active_bool(row, active)
+    return lambda row, active: _active_float(row, active)
+
+
 @numba.njit(cache=True, nogil=True, boundscheck=False)
 def _wgrad_homo(a, idx, bvec, flag, out):
-    n_pre, n_conn = idx.shape
+    n_conn = idx.shape[1]
     event = flag[()] != 0
+    active = np.empty(idx.shape[0], np.int32)
     acc = out.dtype.type(0)
     for b in range(a.shape[0]):
-        for i in range(n_pre):
-            x = a[b, i]
-            if x != 0:
-                row = out.dtype.type(0)
-                for j in range(n_conn):
-                    row += bvec[b, idx[i, j]]
-                acc += row if event else row * x
+        count = _active(a[b], active)
+        for k in range(count):
+            i = active[k]
+            row = out.dtype.type(0)
+            for j in range(n_conn):
+                row += bvec[b, idx[i, j]]
+            acc += row if event else row * out.dtype.type(a[b, i])
     out[()] = acc
 
 
 @numba.njit(cache=True, nogil=True, boundscheck=False)
 def _wgrad_hetero(a, idx, bvec, flag, out):
     out[:] = 0
-    n_pre, n_conn = idx.shape
+    n_conn = idx.shape[1]
     event = flag[()] != 0
+    active = np.empty(idx.shape[0], np.int32)
     for b in range(a.shape[0]):
-        for i in range(n_pre):
-            x = a[b, i]
-            if x != 0:
-                if event:
-                    for j in range(n_conn):
-                        out[i, j] += bvec[b, idx[i, j]]
-                else:
-                    for j in range(n_conn):
-                        out[i, j] += bvec[b, idx[i, j]] * x
+        count = _active(a[b], active)
+        for k in range(count):
+            i = active[k]
+            x = out.dtype.type(1) if event else out.dtype.type(a[b, i])
+            for j in range(n_conn):
+                out[i, j] += bvec[b, idx[i, j]] * x
 
 
 def _name(op: str, *dtypes) -> str:
