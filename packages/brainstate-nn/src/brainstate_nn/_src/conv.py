@@ -72,14 +72,14 @@ class _BaseConv(Module):
         n = self.num_spatial_dims
         label = self._label()
         self.in_size = in_size
-        in_size = self.in_size
-        assert in_size is not None
-        if len(in_size) != n + 1:
+        sample = self.in_size
+        assert sample is not None
+        if len(sample) != n + 1:
             raise ShapeError(
                 f"{label}: in_size must be (*spatial, in_channels) with {n} spatial axes, got "
-                f"{in_size}"
+                f"{sample}"
             )
-        self.in_channels = in_size[-1]
+        self.in_channels = sample[-1]
         self.out_channels = int(out_channels)
         self.groups = int(groups)
         if self.groups < 1 or self.in_channels % self.groups or self.out_channels % self.groups:
@@ -101,7 +101,7 @@ class _BaseConv(Module):
             )
         self._extra_params(params)
         self.weight = ParamState(params)
-        y = jax.eval_shape(self.update, jax.ShapeDtypeStruct(in_size, params["weight"].dtype))
+        y = jax.eval_shape(self.update, jax.ShapeDtypeStruct(sample, params["weight"].dtype))
         self.out_size = y.shape
 
     def _extra_params(self, params: dict[str, Any]) -> None:

@@ -80,6 +80,7 @@ class _Norm(Module):
     """Shared parts: ``in_size`` checks, parameter creation, scale and shift."""
 
     weight: ParamState | None
+    dtype: Any
 
     def _init_params(
         self,
@@ -147,17 +148,17 @@ class _BatchNorm(_Norm):
     ) -> None:
         super().__init__(name=name)
         self.in_size = self.out_size = in_size
-        in_size = self.in_size
-        assert in_size is not None
-        if len(in_size) != self.num_spatial_dims + 1:
+        sample = self.in_size
+        assert sample is not None
+        if len(sample) != self.num_spatial_dims + 1:
             layout = "(channels,)" if self.num_spatial_dims == 0 else "(*spatial, channels)"
             raise ShapeError(
                 f"{self._label()}: in_size must have {self.num_spatial_dims + 1} axes "
-                f"{layout}, got {in_size}"
+                f"{layout}, got {sample}"
             )
         if not 0.0 <= momentum <= 1.0:
             raise ValueError(f"{self._label()}: momentum must be in [0, 1], got {momentum!r}")
-        self.feature_axis = _axes(self, feature_axis, len(in_size), "feature_axis")
+        self.feature_axis = _axes(self, feature_axis, len(sample), "feature_axis")
         self.track_running_stats = bool(track_running_stats)
         self.affine = bool(affine)
         self.epsilon = float(epsilon)
@@ -165,7 +166,7 @@ class _BatchNorm(_Norm):
         self.axis_name = axis_name
         self.axis_index_groups = axis_index_groups
         self.dtype = dtype or environ.dftype()
-        feature_shape = tuple(s if i in self.feature_axis else 1 for i, s in enumerate(in_size))
+        feature_shape = tuple(s if i in self.feature_axis else 1 for i, s in enumerate(sample))
         if self.track_running_stats:
             self.running_mean = BatchState(jnp.zeros(feature_shape, self.dtype))
             self.running_var = BatchState(jnp.ones(feature_shape, self.dtype))
@@ -187,8 +188,6 @@ class _BatchNorm(_Norm):
         x = jnp.asarray(x)
         lead = self._lead(x, max_lead=1)
         axes = tuple(i for i in range(x.ndim) if i - lead not in self.feature_axis)
-        in_size = self.in_size
-        assert in_size is not None
         if self.track_running_stats and not fit_phase(self):
             rm, rv = self.running_mean.value, self.running_var.value  # type: ignore[union-attr]
             mean = rm.reshape((1,) * lead + rm.shape)
@@ -344,13 +343,13 @@ class LayerNorm(_Norm):
     ) -> None:
         super().__init__(name=name)
         self.in_size = self.out_size = in_size
-        in_size = self.in_size
-        assert in_size is not None
-        self.reduction_axes = _axes(self, reduction_axes, len(in_size), "reduction_axes")
-        self.feature_axes = _axes(self, feature_axes, len(in_size), "feature_axes")
+        sample = self.in_size
+        assert sample is not None
+        self.reduction_axes = _axes(self, reduction_axes, len(sample), "reduction_axes")
+        self.feature_axes = _axes(self, feature_axes, len(sample), "feature_axes")
         self.epsilon = float(epsilon)
         self.dtype = dtype or environ.dftype()
-        shape = tuple(s if i in self.feature_axes else 1 for i, s in enumerate(in_size))
+        shape = tuple(s if i in self.feature_axes else 1 for i, s in enumerate(sample))
         self._init_params(shape, use_scale, use_bias, scale_initializer, bias_initializer)
 
     def update(self, x: Any) -> Any:
@@ -404,13 +403,13 @@ class RMSNorm(_Norm):
     ) -> None:
         super().__init__(name=name)
         self.in_size = self.out_size = in_size
-        in_size = self.in_size
-        assert in_size is not None
-        self.reduction_axes = _axes(self, reduction_axes, len(in_size), "reduction_axes")
-        self.feature_axes = _axes(self, feature_axes, len(in_size), "feature_axes")
+        sample = self.in_size
+        assert sample is not None
+        self.reduction_axes = _axes(self, reduction_axes, len(sample), "reduction_axes")
+        self.feature_axes = _axes(self, feature_axes, len(sample), "feature_axes")
         self.epsilon = float(epsilon)
         self.dtype = dtype or environ.dftype()
-        shape = tuple(s if i in self.feature_axes else 1 for i, s in enumerate(in_size))
+        shape = tuple(s if i in self.feature_axes else 1 for i, s in enumerate(sample))
         self._init_params(shape, use_scale, False, scale_initializer, None)
 
     def update(self, x: Any) -> Any:
@@ -474,10 +473,10 @@ class GroupNorm(_Norm):
     ) -> None:
         super().__init__(name=name)
         self.in_size = self.out_size = in_size
-        in_size = self.in_size
-        assert in_size is not None
-        (self.feature_axis,) = _axes(self, feature_axis, len(in_size), "feature_axis")
-        channels = in_size[self.feature_axis]
+        sample = self.in_size
+        assert sample is not None
+        (self.feature_axis,) = _axes(self, feature_axis, len(sample), "feature_axis")
+        channels = sample[self.feature_axis]
         if (num_groups is None) == (group_size is None):
             raise ValueError(
                 f"{self._label()}: give exactly one of num_groups and group_size, got "
@@ -493,12 +492,12 @@ class GroupNorm(_Norm):
         if num_groups < 1 or channels % num_groups:
             raise ShapeError(
                 f"{self._label()}: num_groups={num_groups!r} must be a positive divisor of the "
-                f"{channels} channels (axis {feature_axis} of in_size={in_size})"
+                f"{channels} channels (axis {feature_axis} of in_size={sample})"
             )
         self.num_groups = int(num_groups)
         self.epsilon = float(epsilon)
         self.dtype = dtype or environ.dftype()
-        shape = tuple(s if i == self.feature_axis else 1 for i, s in enumerate(in_size))
+        shape = tuple(s if i == self.feature_axis else 1 for i, s in enumerate(sample))
         self._init_params(shape, use_scale, use_bias, scale_initializer, bias_initializer)
 
     def update(self, x: Any) -> Any:

@@ -42,19 +42,19 @@ Padding = str | int | Sequence[int] | Sequence[tuple[int, int]]
 # -- argument helpers (shared with conv.py) ----------------------------------------------
 def to_tuple(value: Any, n: int, what: str, label: str) -> tuple[int, ...]:
     """``2`` → ``(2,) * n``; a sequence of 1 or ``n`` positive ints is kept (or repeated)."""
-    items = (value,) if isinstance(value, (int, np.integer)) else value
+    raw = (value,) if isinstance(value, (int, np.integer)) else value
     try:
-        items = tuple(items)
+        items: tuple[Any, ...] = tuple(raw)
     except TypeError:
-        items = None
-    ok = items is not None and len(items) in (1, n)
+        items = ()
+    ok = len(items) in (1, n)
     ok = ok and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in items)
-    if not ok or any(int(v) < 1 for v in items):  # type: ignore[union-attr]
+    if not ok or any(int(v) < 1 for v in items):
         raise ValueError(
             f"{label}: {what} must be a positive int or {n} positive ints, got {value!r}"
         )
-    items = tuple(int(v) for v in items)  # type: ignore[union-attr]
-    return items * n if len(items) == 1 else items
+    ints = tuple(int(v) for v in items)
+    return ints * n if len(ints) == 1 else ints
 
 
 def to_padding(padding: Padding, n: int, label: str) -> str | tuple[tuple[int, int], ...]:
@@ -69,7 +69,7 @@ def to_padding(padding: Padding, n: int, label: str) -> str | tuple[tuple[int, i
     if isinstance(padding, (int, np.integer)):
         return ((int(padding), int(padding)),) * n
     try:
-        items = list(padding)
+        items: list[Any] = list(padding)
         if all(isinstance(p, (int, np.integer)) for p in items) and len(items) == n:
             pairs = [(int(p), int(p)) for p in items]
         elif all(isinstance(p, (int, np.integer)) for p in items) and n == 1 and len(items) == 2:
@@ -168,13 +168,13 @@ class _Pool(_SpatialLayer):
     def _window(self, x: Any) -> tuple[list[int], list[int], Any]:
         axes = self._spatial_axes(x)
         dims, strides = [1] * x.ndim, [1] * x.ndim
-        pads: Any = self.padding
-        if not isinstance(pads, str):
-            pads = [(0, 0)] * x.ndim
         for i, ax in enumerate(axes):
             dims[ax], strides[ax] = self.kernel_size[i], self.stride[i]
-            if not isinstance(self.padding, str):
-                pads[ax] = self.padding[i]
+        if isinstance(self.padding, str):
+            return dims, strides, self.padding
+        pads = [(0, 0)] * x.ndim
+        for i, ax in enumerate(axes):
+            pads[ax] = self.padding[i]
         return dims, strides, pads
 
     def _sum(self, x: Any) -> Any:
@@ -430,9 +430,7 @@ class _AdaptivePool(_SpatialLayer):
                 x = _adaptive_axis(x, ax, n, self._reduce)
         return x
 
-    @staticmethod
-    def _reduce(x: Any, axis: int, keepdims: bool = False) -> Any:
-        raise NotImplementedError
+    _reduce: Callable[..., Any]
 
 
 class _AdaptiveAvg(_AdaptivePool):
