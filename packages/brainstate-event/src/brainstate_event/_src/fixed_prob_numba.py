@@ -29,17 +29,22 @@ __all__ = ["scatter_call", "gather_call", "wgrad_call"]
 @numba.njit(cache=True, nogil=True, boundscheck=False)
 def _active_bool(row, active):
     """Write the indices of the True entries of ``row`` to ``active``; return their count.
-    Eight spike bytes are tested at once, so silent stretches cost one load per eight."""
+
+    Eight spike bytes are tested at once, so silent stretches cost one load per eight; inside
+    a nonzero word the eight candidates are written without branches (the count advances by
+    each byte's value), which avoids a mispredicted branch per spike.
+    """
     n = row.shape[0]
     n8 = n // 8
     words = row[: n8 * 8].view(np.uint64)
     count = 0
     for k in range(n8):
-        if words[k] != 0:
-            for i in range(8 * k, 8 * k + 8):
-                if row[i]:
-                    active[count] = i
-                    count += 1
+        word = words[k]
+        if word != 0:
+            base = 8 * k
+            for t in range(8):
+                active[count] = base + t  # count <= base + t < n: always in range
+                count += np.int64((word >> np.uint64(8 * t)) & np.uint64(1))
     for i in range(8 * n8, n):
         if row[i]:
             active[count] = i
