@@ -31,7 +31,7 @@ def interleaved_us(fns: dict, number: int, repeat: int) -> dict[str, float]:
     best = {name: float("inf") for name in fns}
     for _ in range(repeat):
         for name, fn in fns.items():
-            t = timeit.timeit(lambda: jax.block_until_ready(fn()), number=number)
+            t = timeit.timeit(lambda fn=fn: jax.block_until_ready(fn()), number=number)
             best[name] = min(best[name], t / number * 1e6)
     return best
 

@@ -10,18 +10,39 @@ from importlib.metadata import version as _version
 
 from brainstate_core.extend import set_public_module as _set_public_module
 
-# -- module system --
-from ._src.collective import (
-    assign_state_values as assign_state_values,
-    call_order as call_order,
-    init_all_states as init_all_states,
-    reset_all_states as reset_all_states,
-)
-from ._src.module import (
-    ElementWiseBlock as ElementWiseBlock,
-    Module as Module,
-    Sequential as Sequential,
-    ShapeError as ShapeError,
+# -- activations --
+from ._src.activations import (
+    CELU as CELU,
+    ELU as ELU,
+    GELU as GELU,
+    GLU as GLU,
+    SELU as SELU,
+    Hardshrink as Hardshrink,
+    Hardsigmoid as Hardsigmoid,
+    Hardswish as Hardswish,
+    Hardtanh as Hardtanh,
+    Identity as Identity,
+    LeakyReLU as LeakyReLU,
+    LogSigmoid as LogSigmoid,
+    LogSoftmax as LogSoftmax,
+    Mish as Mish,
+    PReLU as PReLU,
+    ReLU as ReLU,
+    ReLU6 as ReLU6,
+    RReLU as RReLU,
+    Sigmoid as Sigmoid,
+    SiLU as SiLU,
+    Softmax as Softmax,
+    Softmin as Softmin,
+    Softplus as Softplus,
+    Softshrink as Softshrink,
+    Softsign as Softsign,
+    SparsePlus as SparsePlus,
+    SparseSigmoid as SparseSigmoid,
+    SpikeBitwise as SpikeBitwise,
+    Tanh as Tanh,
+    Tanhshrink as Tanhshrink,
+    Threshold as Threshold,
 )
 
 # -- checkpoints --
@@ -40,6 +61,29 @@ from ._src.checkpoint_errors import (
     CheckpointValueError as CheckpointValueError,
 )
 
+# -- module system --
+from ._src.collective import (
+    assign_state_values as assign_state_values,
+    call_order as call_order,
+    init_all_states as init_all_states,
+    reset_all_states as reset_all_states,
+)
+from ._src.embedding import Embedding as Embedding
+
+# -- dense layers --
+from ._src.linear import (
+    Linear as Linear,
+    LoRA as LoRA,
+    ScaledWSLinear as ScaledWSLinear,
+    SignedWLinear as SignedWLinear,
+)
+from ._src.module import (
+    ElementWiseBlock as ElementWiseBlock,
+    Module as Module,
+    Sequential as Sequential,
+    ShapeError as ShapeError,
+)
+
 # -- recurrent cells --
 from ._src.rnn_cells import (
     GRUCell as GRUCell,
@@ -49,54 +93,10 @@ from ._src.rnn_cells import (
     URLSTMCell as URLSTMCell,
     ValinaRNNCell as ValinaRNNCell,
 )
-
-# -- dense layers --
-from ._src.linear import (
-    Linear as Linear,
-    LoRA as LoRA,
-    ScaledWSLinear as ScaledWSLinear,
-    SignedWLinear as SignedWLinear,
-)
 from ._src.synaptic import (
     AllToAll as AllToAll,
     OneToOne as OneToOne,
     SparseLinear as SparseLinear,
-)
-from ._src.embedding import Embedding as Embedding
-
-# -- activations --
-from ._src.activations import (
-    CELU as CELU,
-    ELU as ELU,
-    GELU as GELU,
-    GLU as GLU,
-    Hardshrink as Hardshrink,
-    Hardsigmoid as Hardsigmoid,
-    Hardswish as Hardswish,
-    Hardtanh as Hardtanh,
-    Identity as Identity,
-    LeakyReLU as LeakyReLU,
-    LogSigmoid as LogSigmoid,
-    LogSoftmax as LogSoftmax,
-    Mish as Mish,
-    PReLU as PReLU,
-    RReLU as RReLU,
-    ReLU as ReLU,
-    ReLU6 as ReLU6,
-    SELU as SELU,
-    SiLU as SiLU,
-    Sigmoid as Sigmoid,
-    Softmax as Softmax,
-    Softmin as Softmin,
-    Softplus as Softplus,
-    Softshrink as Softshrink,
-    Softsign as Softsign,
-    SparsePlus as SparsePlus,
-    SparseSigmoid as SparseSigmoid,
-    SpikeBitwise as SpikeBitwise,
-    Tanh as Tanh,
-    Tanhshrink as Tanhshrink,
-    Threshold as Threshold,
 )
 
 # -- submodules --
@@ -106,10 +106,30 @@ from . import metrics as metrics, optim as optim  # isort: skip
 from . import surrogate as surrogate  # isort: skip
 
 # -- brain dynamics --
+from ._src.conv import (
+    Conv1d as Conv1d,
+    Conv2d as Conv2d,
+    Conv3d as Conv3d,
+    ConvTranspose1d as ConvTranspose1d,
+    ConvTranspose2d as ConvTranspose2d,
+    ConvTranspose3d as ConvTranspose3d,
+    ScaledWSConv1d as ScaledWSConv1d,
+    ScaledWSConv2d as ScaledWSConv2d,
+    ScaledWSConv3d as ScaledWSConv3d,
+)
 from ._src.delay import (
     Delay as Delay,
     DelayAccess as DelayAccess,
     StateWithDelay as StateWithDelay,
+)
+from ._src.dropout import (
+    AlphaDropout as AlphaDropout,
+    Dropout as Dropout,
+    Dropout1d as Dropout1d,
+    Dropout2d as Dropout2d,
+    Dropout3d as Dropout3d,
+    DropoutFixed as DropoutFixed,
+    FeatureAlphaDropout as FeatureAlphaDropout,
 )
 from ._src.dynamics import (
     Dynamics as Dynamics,
@@ -123,6 +143,12 @@ from ._src.dynamics import (
     receive_update_output as receive_update_output,
 )
 from ._src.exp_euler import exp_euler_step as exp_euler_step
+from ._src.inputs import (
+    PoissonEncoder as PoissonEncoder,
+    PoissonInput as PoissonInput,
+    PoissonSpike as PoissonSpike,
+    SpikeTime as SpikeTime,
+)
 from ._src.neurons import (
     ALIF as ALIF,
     IF as IF,
@@ -131,20 +157,46 @@ from ._src.neurons import (
     Neuron as Neuron,
 )
 from ._src.neurons_extra import HH as HH, AdEx as AdEx, Izhikevich as Izhikevich
-from ._src.inputs import (
-    PoissonEncoder as PoissonEncoder,
-    PoissonInput as PoissonInput,
-    PoissonSpike as PoissonSpike,
-    SpikeTime as SpikeTime,
+from ._src.normalization import (
+    BatchNorm0d as BatchNorm0d,
+    BatchNorm1d as BatchNorm1d,
+    BatchNorm2d as BatchNorm2d,
+    BatchNorm3d as BatchNorm3d,
+    GroupNorm as GroupNorm,
+    LayerNorm as LayerNorm,
+    RMSNorm as RMSNorm,
 )
-from ._src.readouts import (
-    LeakyRateReadout as LeakyRateReadout,
-    LeakySpikeReadout as LeakySpikeReadout,
+from ._src.pooling import (
+    AdaptiveAvgPool1d as AdaptiveAvgPool1d,
+    AdaptiveAvgPool2d as AdaptiveAvgPool2d,
+    AdaptiveAvgPool3d as AdaptiveAvgPool3d,
+    AdaptiveMaxPool1d as AdaptiveMaxPool1d,
+    AdaptiveMaxPool2d as AdaptiveMaxPool2d,
+    AdaptiveMaxPool3d as AdaptiveMaxPool3d,
+    AvgPool1d as AvgPool1d,
+    AvgPool2d as AvgPool2d,
+    AvgPool3d as AvgPool3d,
+    LPPool1d as LPPool1d,
+    LPPool2d as LPPool2d,
+    LPPool3d as LPPool3d,
+    MaxPool1d as MaxPool1d,
+    MaxPool2d as MaxPool2d,
+    MaxPool3d as MaxPool3d,
 )
 from ._src.projections import (
     AlignPostProj as AlignPostProj,
     CurrentProj as CurrentProj,
     DeltaProj as DeltaProj,
+)
+from ._src.readouts import (
+    LeakyRateReadout as LeakyRateReadout,
+    LeakySpikeReadout as LeakySpikeReadout,
+)
+
+# -- conv, pooling, normalization, dropout, reshaping --
+from ._src.shape_ops import (
+    Flatten as Flatten,
+    Unflatten as Unflatten,
 )
 from ._src.synapses import (
     AMPA as AMPA,
@@ -157,58 +209,6 @@ from ._src.synapses import (
     Synapse as Synapse,
 )
 from ._src.synouts import COBA as COBA, CUBA as CUBA, MgBlock as MgBlock, SynOut as SynOut
-
-# -- conv, pooling, normalization, dropout, reshaping --
-from ._src.shape_ops import (
-    Flatten as Flatten,
-    Unflatten as Unflatten,
-)
-from ._src.pooling import (
-    MaxPool1d as MaxPool1d,
-    MaxPool2d as MaxPool2d,
-    MaxPool3d as MaxPool3d,
-    AvgPool1d as AvgPool1d,
-    AvgPool2d as AvgPool2d,
-    AvgPool3d as AvgPool3d,
-    LPPool1d as LPPool1d,
-    LPPool2d as LPPool2d,
-    LPPool3d as LPPool3d,
-    AdaptiveAvgPool1d as AdaptiveAvgPool1d,
-    AdaptiveAvgPool2d as AdaptiveAvgPool2d,
-    AdaptiveAvgPool3d as AdaptiveAvgPool3d,
-    AdaptiveMaxPool1d as AdaptiveMaxPool1d,
-    AdaptiveMaxPool2d as AdaptiveMaxPool2d,
-    AdaptiveMaxPool3d as AdaptiveMaxPool3d,
-)
-from ._src.normalization import (
-    BatchNorm0d as BatchNorm0d,
-    BatchNorm1d as BatchNorm1d,
-    BatchNorm2d as BatchNorm2d,
-    BatchNorm3d as BatchNorm3d,
-    LayerNorm as LayerNorm,
-    RMSNorm as RMSNorm,
-    GroupNorm as GroupNorm,
-)
-from ._src.dropout import (
-    Dropout as Dropout,
-    Dropout1d as Dropout1d,
-    Dropout2d as Dropout2d,
-    Dropout3d as Dropout3d,
-    DropoutFixed as DropoutFixed,
-    AlphaDropout as AlphaDropout,
-    FeatureAlphaDropout as FeatureAlphaDropout,
-)
-from ._src.conv import (
-    Conv1d as Conv1d,
-    Conv2d as Conv2d,
-    Conv3d as Conv3d,
-    ScaledWSConv1d as ScaledWSConv1d,
-    ScaledWSConv2d as ScaledWSConv2d,
-    ScaledWSConv3d as ScaledWSConv3d,
-    ConvTranspose1d as ConvTranspose1d,
-    ConvTranspose2d as ConvTranspose2d,
-    ConvTranspose3d as ConvTranspose3d,
-)
 
 __version__ = _version("brainstate-nn")
 
