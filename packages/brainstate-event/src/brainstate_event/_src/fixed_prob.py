@@ -66,6 +66,9 @@ class FixedProb(Node):
     Calling the layer with presynaptic spikes returns, per postsynaptic neuron, the summed
     weights of the connections from active presynaptic neurons, using an event-driven kernel
     that only touches the rows of neurons that spiked (see :func:`fixed_prob_matvec`).
+    It is differentiable with respect to the weight and to float spikes (as the linear map
+    ``spikes @ W``); vmaps over spikes become one batched kernel call. The kernel backend
+    follows :func:`get_backend` (set it with :func:`set_backend` / :func:`use_backend`).
 
     Args:
         in_size: Number of presynaptic neurons (an int, or a tuple whose last entry counts).
