@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import jax
 import jax.numpy as jnp
 
-from brainstate_graph import nodes, states
+from brainstate_graph import FlattedDict, nodes, states
 
 from .module import Module
 
@@ -66,9 +66,9 @@ def call_order(level: int = 0, check_order_boundary: bool = True) -> Callable[[F
 
 
 def _ordered_call(target: Any, method: str, exclude: Any, args: tuple, kwargs: dict) -> None:
-    found = nodes(target, Module, allowed_hierarchy=(0, 2**31 - 1))
+    found = cast(FlattedDict, nodes(target, Module, allowed_hierarchy=(0, 2**31 - 1)))
     if exclude is not None:
-        excluded = nodes(target, exclude, allowed_hierarchy=(0, 2**31 - 1))
+        excluded = cast(FlattedDict, nodes(target, exclude, allowed_hierarchy=(0, 2**31 - 1)))
         found = {k: v for k, v in found.items() if k not in excluded}
     later = []
     for node in found.values():
@@ -142,7 +142,7 @@ def assign_state_values(
     given: dict[Any, Any] = {}
     for mapping in state_by_abs_path:
         given.update(mapping)
-    found = states(target)
+    found = cast(FlattedDict, states(target))
     for key in found.keys() & given.keys():
         found[key].value = jax.tree.map(jnp.asarray, given[key])
     unexpected = [k for k in given if k not in found]

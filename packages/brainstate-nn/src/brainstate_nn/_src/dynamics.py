@@ -10,13 +10,13 @@ to it, a delay recording its state).
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import numpy as np
 
 from brainstate_core import State
 from brainstate_core.mixin import ParamDescriber
-from brainstate_graph import nodes
+from brainstate_graph import FlattedDict, nodes
 
 from .module import Module, to_shape
 
@@ -283,7 +283,7 @@ class DynamicsGroup(Module):
 
     def _children(self) -> list[Any]:
         # every direct sub-module: the constructor's arguments and attributes set by a subclass
-        return list(nodes(self, Module, allowed_hierarchy=(1, 1)).values())
+        return list(cast(FlattedDict, nodes(self, Module, allowed_hierarchy=(1, 1))).values())
 
     def update(self, *args: Any, **kwargs: Any) -> None:
         children = self._children()

@@ -82,7 +82,7 @@ def exp_euler_step(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         linear = u.Quantity(linear, unit=d_unit / x_unit)
     x_next = x + dt * u.math.exprel(dt * linear) * derivative
     if diffusion is not None:
-        noise = diffusion(x, *rest, **kwargs)
+        noise: Any = diffusion(x, *rest, **kwargs)
         try:
             x_next = x_next + noise * u.math.sqrt(dt) * random.randn_like(u.get_mantissa(x))
         except u.UnitMismatchError as e:

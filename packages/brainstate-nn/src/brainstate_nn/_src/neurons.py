@@ -54,6 +54,8 @@ class Neuron(Dynamics):
         name: an optional name.
     """
 
+    V_th: Any  # set by each model
+
     def __init__(
         self,
         in_size: Any,

@@ -54,7 +54,7 @@ def _register_prefetch(module: Any) -> None:
 class _AlignPost(Module):
     """Runs a merged synapse before the postsynaptic update and binds its conductance."""
 
-    def __init__(self, syn: Dynamics, out: SynOut) -> None:
+    def __init__(self, syn: Any, out: SynOut) -> None:
         super().__init__()
         self.syn = syn
         self.out = out
@@ -119,7 +119,7 @@ class AlignPostProj(Projection):
                     )
                 if not isinstance(out_obj, SynOut):
                     raise TypeError(f"out must be a synaptic output (COBA, ...), got {out_obj!r}")
-                post.add_current_input(self.name, out_obj)  # type: ignore[arg-type]
+                post.add_current_input(str(self.name), out_obj)
                 post._add_before_update(key, _AlignPost(syn_obj, out_obj))
             merged = post._get_before_update(key)
             syn, out = merged.syn, merged.out
@@ -129,11 +129,11 @@ class AlignPostProj(Projection):
                 raise TypeError(f"syn must be an align-post synapse (Expon, ...), got {syn!r}")
             if not isinstance(out, SynOut):
                 raise TypeError(f"out must be a synaptic output (COBA, ...), got {out!r}")
-            post.add_current_input(self.name, out)  # type: ignore[arg-type]
+            post.add_current_input(str(self.name), out)
             self.merging = False
         self.comm = comm
-        self.syn = syn
-        self.out = out
+        self.syn: Any = syn
+        self.out: Any = out
         self.post = post
 
     @call_order(2)
@@ -143,7 +143,7 @@ class AlignPostProj(Projection):
 
     def update(self, *args: Any) -> None:
         (x,) = _run_modules(self.modules, args) if self.modules else args
-        self.syn.add_delta_input(self.name, self.comm(x))
+        self.syn.add_delta_input(str(self.name), self.comm(x))
         if not self.merging:
             self.out.bind_cond(self.syn())
 
@@ -187,7 +187,7 @@ class DeltaProj(Projection):
 
     def update(self, *args: Any) -> None:
         (x,) = _run_modules(self.modules, args) if self.modules else args
-        self.post.add_delta_input(self.name, self.comm(x), label=self.label)
+        self.post.add_delta_input(str(self.name), self.comm(x), label=self.label)
 
 
 class CurrentProj(Projection):
@@ -226,7 +226,7 @@ class CurrentProj(Projection):
         self.comm = comm
         self.out = out
         self.post = post
-        post.add_current_input(self.name, out)
+        post.add_current_input(str(self.name), out)
 
     def update(self, *args: Any) -> None:
         self.out.bind_cond(self.comm(self.prefetch(*args)))
