@@ -302,3 +302,22 @@ def test_simulation_in_a_compiled_loop_matches_eager():
     np.testing.assert_array_equal(a, b)
     assert a.sum() > 0
     assert jax.tree.leaves(a)
+
+
+def test_plain_number_weights_take_the_synapse_unit_and_unit_errors_name_the_input():
+    post = nn.LIF(3, tau=10.0 * u.ms, V_th=1e3 * u.mV)
+    plain = nn.AlignPostProj(
+        comm=lambda s: s * 0.6,
+        syn=nn.Expon.desc(3, tau=5.0 * u.ms),
+        out=nn.COBA.desc(E=0.0),
+        post=post,
+    )
+    nn.init_all_states(post)
+    plain(jnp.ones(3))
+    post(0.0 * u.mA)
+    np.testing.assert_allclose(plain.syn.g.value.to_decimal(u.mS), 0.6, rtol=1e-6)
+    wrong = nn.init_all_states(nn.Expon(3, tau=5.0 * u.ms))
+    wrong.add_delta_input("w", jnp.ones(3) * u.mV)
+    with pytest.raises(u.UnitMismatchError, match="input 'w' is in mV"):
+        wrong()
+    assert float(wrong().to_decimal(u.mS)[0]) == 0.0  # the bad value was consumed, not stuck

@@ -30,7 +30,7 @@ def _as_rngs(rngs: Any) -> list[RandomState]:
 
 def restore_rngs(
     fn: Callable[..., Any] | None = None,
-    rngs: RandomState | Sequence[RandomState] = DEFAULT,
+    rngs: RandomState | Sequence[RandomState] | None = None,
 ) -> Any:
     """Decorate ``fn`` so that the keys of ``rngs`` are the same after a call as before.
 
@@ -40,7 +40,8 @@ def restore_rngs(
 
     Args:
         fn: The function (omit it to get a decorator).
-        rngs: A RandomState or a sequence of them (default: ``brainstate_core.random.DEFAULT``).
+        rngs: A RandomState or a sequence of them (default ``None``: the global
+            ``brainstate_core.random.DEFAULT``).
 
     Returns:
         The wrapped function (or a decorator, when ``fn`` is omitted).
@@ -60,7 +61,7 @@ def restore_rngs(
         >>> rng.get_key().tolist()
         [0, 0]
     """
-    items = _as_rngs(rngs)
+    items = _as_rngs(DEFAULT if rngs is None else rngs)
     if fn is None:
         return functools.partial(restore_rngs, rngs=items)
     if not callable(fn):

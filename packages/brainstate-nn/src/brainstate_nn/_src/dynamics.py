@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar, cast
 
+import brainunit as u
 import numpy as np
 
 from brainstate_core import State
@@ -135,8 +136,9 @@ class Dynamics(Module):
                 return inputs[key]
         raise KeyError(f"{self._label()} has no current or delta input {key!r}")
 
-    @staticmethod
-    def _sum(inputs: dict[str, Any] | None, init: Any, label: str | None, args, kwargs) -> Any:
+    def _sum(
+        self, inputs: dict[str, Any] | None, init: Any, label: str | None, args, kwargs
+    ) -> Any:
         if not inputs:
             return init
         prefix = None if label is None else f"{label} // "
@@ -145,11 +147,24 @@ class Dynamics(Module):
                 continue
             inp = inputs[key]
             if callable(inp):
-                init = init + inp(*args, **kwargs)
+                value = inp(*args, **kwargs)
             else:
-                init = init + inp
-                del inputs[key]  # a value is consumed once
+                value = inputs.pop(key)  # a value is consumed once, even if adding it fails
+            init = self._add_input_value(init, value, key)
         return init
+
+    def _add_input_value(self, init: Any, value: Any, key: str) -> Any:
+        # a plain number is in the unit of the variable it is added to
+        if isinstance(init, u.Quantity) and not isinstance(value, u.Quantity):
+            value = u.Quantity(value, unit=init.unit)
+        try:
+            return init + value
+        except u.UnitMismatchError:
+            raise u.UnitMismatchError(
+                f"{self._label()}: input {key!r} is in {u.get_unit(value)}, which cannot be "
+                f"added to the variable it drives (in {u.get_unit(init)}). Give the input "
+                "(e.g. a projection's weight) in units of that dimension, or as a plain number."
+            ) from None
 
     def sum_current_inputs(self, init: Any, *args: Any, label: str | None = None, **kwargs: Any):
         """``init`` plus every current input (functions called with ``*args, **kwargs``)."""
