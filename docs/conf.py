@@ -54,6 +54,9 @@ autodoc_default_options = {"show-inheritance": True}
 napoleon_google_docstring = True
 napoleon_numpy_docstring = False
 napoleon_use_rtype = False
+# `Attributes:` sections become :ivar: fields, not attribute entries that autodoc's
+# :members: would describe a second time
+napoleon_use_ivar = True
 
 # --- HTML -------------------------------------------------------------------------------------
 html_theme = "sphinx_book_theme"
