@@ -118,7 +118,7 @@ def simulate(n_neurons: int, duration_ms: float, progress: bool = True) -> dict:
     }
 
 
-def plot(result: dict, path: str, dt_ms: float = 0.1) -> None:
+def plot(result: dict, path: str, dt_ms: float = 0.1, name: str = "COBA") -> None:
     import matplotlib
 
     matplotlib.use("Agg")

@@ -29,6 +29,13 @@ def test_coba_network_rates_match_the_benchmark_specification():
     assert res["spikes"].shape == (5000, 4000) and res["spikes"].dtype == bool
 
 
+def test_cuba_network_sustains_low_rate_activity():
+    cuba = _load("cuba_ei_network")
+    res = cuba.simulate(4000, 300.0)
+    # self-sustained asynchronous activity at a few Hz (no external drive)
+    assert 2.0 < res["exc_rate"] < 15.0 and 2.0 < res["inh_rate"] < 15.0, res
+
+
 def test_snn_training_lowers_the_loss():
     snn = _load("snn_training")
     losses = snn.train(20, progress=False)
