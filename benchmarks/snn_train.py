@@ -28,15 +28,15 @@ if "--one-core" in sys.argv or "--two-cores" not in sys.argv:
         + " --xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
     )
 
-import brainunit as u  # noqa: E402
-import jax  # noqa: E402
-import jax.numpy as jnp  # noqa: E402
-import optax  # noqa: E402
+import brainunit as u
+import jax
+import jax.numpy as jnp
+import optax
 
-import brainstate as bst  # noqa: E402
+import brainstate as bst
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples"))
-from snn_training import BATCH, N_IN, N_OUT, N_REC, SNN, make_batch  # noqa: E402
+from snn_training import BATCH, N_IN, N_OUT, N_REC, SNN, make_batch
 
 
 def brainstate_step():

@@ -23,9 +23,9 @@ import brainunit as u
 import jax
 import jax.numpy as jnp
 import numpy as np
+from coba_ei_network import plot
 
 import brainstate as bst
-from coba_ei_network import plot
 
 
 class CUBANetwork(bst.nn.DynamicsGroup):

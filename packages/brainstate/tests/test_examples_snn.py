@@ -2,6 +2,7 @@
 
 import importlib.util
 import pathlib
+import sys
 
 import numpy as np
 import pytest
@@ -13,6 +14,8 @@ def _load(name):
     path = EXAMPLES / f"{name}.py"
     if not path.exists():
         pytest.skip("examples/ is not next to these tests")
+    if str(EXAMPLES) not in sys.path:  # examples import each other, as when run as scripts
+        sys.path.insert(0, str(EXAMPLES))
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
