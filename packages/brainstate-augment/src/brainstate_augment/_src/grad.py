@@ -198,6 +198,23 @@ def _decorator_or_transform(
     return make if fun is None else make(fun)
 
 
+def _gradient_transform(
+    fun: Callable[..., Any] | None,
+    transform: Callable[..., Any],
+    grad_states: Any,
+    argnums: int | Sequence[int] | None,
+    return_value: bool,
+    has_aux: bool,
+    params: dict[str, Any] | None,
+) -> Any:
+    """``GradientTransform`` of ``fun``, or a decorator making one when ``fun`` is None."""
+
+    def make(f: Callable[..., Any]) -> GradientTransform:
+        return GradientTransform(f, transform, grad_states, argnums, return_value, has_aux, params)
+
+    return _decorator_or_transform(fun, make)
+
+
 def grad(
     fun: Callable[..., Any] | None = None,
     grad_states: GradStates | None = None,
@@ -246,10 +263,7 @@ def grad(
     params = {"holomorphic": holomorphic, "allow_int": allow_int}
     transform = _unit_aware("grad") if unit_aware else jax.grad
 
-    def make(f: Callable[..., Any]) -> GradientTransform:
-        return GradientTransform(f, transform, grad_states, argnums, return_value, has_aux, params)
-
-    return _decorator_or_transform(fun, make)
+    return _gradient_transform(fun, transform, grad_states, argnums, return_value, has_aux, params)
 
 
 def value_and_grad(
@@ -332,12 +346,9 @@ def vector_grad(
         [2.0, 4.0, 6.0]
     """
 
-    def make(f: Callable[..., Any]) -> GradientTransform:
-        return GradientTransform(
-            f, _vector_grad_transform, grad_states, argnums, return_value, has_aux
-        )
-
-    return _decorator_or_transform(fun, make)
+    return _gradient_transform(
+        fun, _vector_grad_transform, grad_states, argnums, return_value, has_aux, None
+    )
 
 
 def jacrev(
@@ -378,10 +389,7 @@ def jacrev(
     params = {"holomorphic": holomorphic, "allow_int": allow_int}
     transform = _unit_aware("jacrev") if unit_aware else jax.jacrev
 
-    def make(f: Callable[..., Any]) -> GradientTransform:
-        return GradientTransform(f, transform, grad_states, argnums, return_value, has_aux, params)
-
-    return _decorator_or_transform(fun, make)
+    return _gradient_transform(fun, transform, grad_states, argnums, return_value, has_aux, params)
 
 
 jacobian = jacrev
@@ -421,10 +429,7 @@ def jacfwd(
     params = {"holomorphic": holomorphic}
     transform = _unit_aware("jacfwd") if unit_aware else jax.jacfwd
 
-    def make(f: Callable[..., Any]) -> GradientTransform:
-        return GradientTransform(f, transform, grad_states, argnums, return_value, has_aux, params)
-
-    return _decorator_or_transform(fun, make)
+    return _gradient_transform(fun, transform, grad_states, argnums, return_value, has_aux, params)
 
 
 def hessian(
@@ -465,10 +470,7 @@ def hessian(
     params = {"holomorphic": holomorphic, "_second_order": True}
     transform = _unit_aware("hessian") if unit_aware else jax.hessian
 
-    def make(f: Callable[..., Any]) -> GradientTransform:
-        return GradientTransform(f, transform, grad_states, argnums, return_value, has_aux, params)
-
-    return _decorator_or_transform(fun, make)
+    return _gradient_transform(fun, transform, grad_states, argnums, return_value, has_aux, params)
 
 
 for _f in (grad, vector_grad, jacrev, jacfwd):

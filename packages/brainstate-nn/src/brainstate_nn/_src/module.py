@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+import numpy as np
+
 from brainstate_core import BrainStateError
 from brainstate_core.mixin import ParamDesc, ParamDescriber
 from brainstate_graph import FlattedDict, Node, nodes, states
 
-__all__ = ["ElementWiseBlock", "Module", "Sequential", "ShapeError", "to_shape"]
+__all__ = ["ElementWiseBlock", "Module", "Sequential", "ShapeError", "to_shape", "to_size"]
 
 Size = int | Sequence[int]
 MAX_LEVEL = 2**31 - 1  # no depth limit
@@ -24,17 +26,42 @@ class ShapeError(BrainStateError, ValueError):
     """
 
 
-def to_shape(size: Size | None, what: str = "size") -> tuple[int, ...] | None:
-    """``10`` → ``(10,)``, ``[2, 3]`` → ``(2, 3)``, ``None`` → ``None``; anything else errors."""
-    if size is None:
+def to_size(x: int | Sequence[int] | None) -> tuple[int, ...] | None:
+    """A shape as a tuple: ``3`` → ``(3,)``, ``[2, 3]`` → ``(2, 3)``, ``None`` → ``None``.
+
+    Args:
+        x: an int, a sequence of ints, or None.
+
+    Returns:
+        The shape as a tuple of ints, or None.
+
+    Raises:
+        ShapeError: ``x`` is none of these.
+
+    Examples:
+        >>> import brainstate_nn as nn
+        >>> nn.init.to_size(3), nn.init.to_size([2, 3]), nn.init.to_size(None)
+        ((3,), (2, 3), None)
+    """
+    if x is None:
         return None
-    if isinstance(size, int):
-        size = (size,)
+    if isinstance(x, (int, np.integer)) and not isinstance(x, bool):
+        return (int(x),)
+    if isinstance(x, (tuple, list)):
+        try:
+            return tuple(int(s) for s in x)
+        except (TypeError, ValueError):
+            pass
+    raise ShapeError(f"cannot make a size (a tuple of ints) from {x!r}")
+
+
+def to_shape(size: Size | None, what: str = "size") -> tuple[int, ...] | None:
+    """:func:`to_size` for a named size: errors name ``what``; negative sizes are rejected."""
     try:
-        shape = tuple(int(s) for s in size)  # type: ignore[union-attr]
-    except (TypeError, ValueError):
+        shape = to_size(size)  # type: ignore[arg-type]
+    except ShapeError:
         raise ShapeError(f"{what} must be an int or a sequence of ints, got {size!r}") from None
-    if any(s < 0 for s in shape):
+    if shape is not None and any(s < 0 for s in shape):
         raise ShapeError(f"{what} must not be negative, got {shape}")
     return shape
 

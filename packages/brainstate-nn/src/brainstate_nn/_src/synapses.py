@@ -18,7 +18,7 @@ from brainstate_core import HiddenState, ShortTermState, environ
 from .dynamics import Dynamics
 from .exp_euler import exp_euler_step
 from .init import Constant, ZeroInit, param
-from .units import in_unit
+from .units import in_unit, time_step
 
 __all__ = ["AMPA", "STD", "STP", "Alpha", "AlignPost", "DualExpon", "Expon", "GABAa", "Synapse"]
 
@@ -179,8 +179,7 @@ class Alpha(Synapse, AlignPost):
 
     def update(self, x: Any = None) -> Any:
         # exact two-step solution over dt of the linear system (h, g)
-        dt = environ.get_dt()
-        dt = dt if isinstance(dt, u.Quantity) else dt * u.ms
+        dt = time_step(environ.get_dt())
         decay = u.math.exp(-dt / self.tau)
         h, g = self.h.value, self.g.value
         g = decay * (g + u.math.e * h * dt / self.tau)

@@ -3,46 +3,15 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Sequence
 from typing import Any
 
 import brainunit as u
-import numpy as np
 
 from brainstate_core import environ, random
 
-from ..module import ShapeError
+from ..module import to_size
 
 __all__ = ["Initializer", "to_size"]
-
-
-def to_size(x: int | Sequence[int] | None) -> tuple[int, ...] | None:
-    """A shape as a tuple: ``3`` → ``(3,)``, ``[2, 3]`` → ``(2, 3)``, ``None`` → ``None``.
-
-    Args:
-        x: an int, a sequence of ints, or None.
-
-    Returns:
-        The shape as a tuple of ints, or None.
-
-    Raises:
-        ShapeError: ``x`` is none of these.
-
-    Examples:
-        >>> import brainstate_nn as nn
-        >>> nn.init.to_size(3), nn.init.to_size([2, 3]), nn.init.to_size(None)
-        ((3,), (2, 3), None)
-    """
-    if x is None:
-        return None
-    if isinstance(x, (int, np.integer)) and not isinstance(x, bool):
-        return (int(x),)
-    if isinstance(x, (tuple, list)):
-        try:
-            return tuple(int(s) for s in x)
-        except (TypeError, ValueError):
-            pass
-    raise ShapeError(f"cannot make a size (a tuple of ints) from {x!r}")
 
 
 class Initializer:
