@@ -126,3 +126,17 @@ def test_jvp_bad_input():
         ba.jvp(f, (X0,), (X0,), grad_states=w)
     with pytest.raises(ba.GradStateError, match="structure of grad_states"):
         ba.jvp(f, (X0,), (X0,), grad_states=[w], state_tangents=[W0, W0])
+
+
+def test_repeated_vjp_of_one_function_traces_it_once():
+    w = bsc.ParamState(jnp.array(2.0))
+    traces = []
+
+    def f(x):
+        traces.append(1)
+        return w.value * x
+
+    ba.vjp(f, 1.0, grad_states=w)
+    first = len(traces)  # discovering the States traces more than once
+    ba.vjp(f, 3.0, grad_states=w)
+    assert len(traces) == first + 1

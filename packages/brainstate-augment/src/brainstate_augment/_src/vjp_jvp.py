@@ -3,16 +3,30 @@
 from __future__ import annotations
 
 import functools
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import jax
+
+from brainstate_compile.extend import KnownStates
 
 from .differentiate import differentiate, fun_name
 from .errors import GradStateError
 from .grad_states import GradTargets
 
 __all__ = ["jvp", "vjp"]
+
+# The States each function touches, kept across top-level calls (as the loops do), so a
+# repeated vjp/jvp of the same function traces it once instead of discovering them again.
+_KNOWN: weakref.WeakKeyDictionary[Callable[..., Any], KnownStates] = weakref.WeakKeyDictionary()
+
+
+def _known_for(fun: Callable[..., Any]) -> KnownStates | None:
+    try:
+        return _KNOWN.setdefault(fun, KnownStates())
+    except TypeError:  # not weak-referenceable: find the States afresh
+        return None
 
 
 def vjp(
@@ -63,7 +77,7 @@ def vjp(
         {},
         apply,
         has_aux=has_aux,
-        known=None,
+        known=_known_for(fun),
         where=f"vjp of {fun_name(fun)}",
     )
     y, back = outcome.result
@@ -150,7 +164,7 @@ def jvp(
         {},
         apply,
         has_aux=has_aux,
-        known=None,
+        known=_known_for(fun),
         where=f"jvp of {fun_name(fun)}",
     )
     y, y_dot = outcome.result
