@@ -327,7 +327,8 @@ def test_lower_compile_and_clear_cache():
 
     compiled = f.compile(1.0)
     assert isinstance(compiled, jax.stages.Compiled)
-    out, _ = compiled([s.value, r.value], 2.0)  # the compiled pure function: no write-back
+    # the compiled pure function (state values, args, kwargs): no write-back
+    out, _ = compiled([s.value, r.value], (2.0,), {})
     np.testing.assert_allclose(out, [2, 2, 2])
     np.testing.assert_array_equal(s.value, np.zeros(3))
 
@@ -594,3 +595,42 @@ def test_jit_of_a_callable_object_keeps_its_own_attributes():
 
     f = bc.jit(Wrapper())
     assert float(f(1.0)) == 2.0 and float(f(1.0)) == 4.0
+
+
+def test_disable_jit_runs_the_python_function_once_per_call():
+    s = bsc.State(jnp.zeros(()), name="s")
+    seen = []
+
+    @bc.jit
+    def f(x):
+        seen.append(type(x))  # a Python side effect: once per call, with the concrete input
+        if isinstance(x, float):
+            assert float(s.value) >= 0.0  # eager: State values are concrete too
+        s.value = s.value + x
+        return s.value
+
+    with jax.disable_jit():
+        assert float(f(1.0)) == 1.0
+        assert float(f(2.0)) == 3.0
+    assert seen == [float, float]
+    assert float(f(1.0)) == 4.0  # compiled afterwards, same State
+    assert len(seen) >= 3
+
+
+def test_jit_with_keyword_arguments_and_static_arguments_share_semantics():
+    s = bsc.State(jnp.ones(2), name="s")
+
+    @bc.jit
+    def plain(x, *, scale=1.0):
+        s.value = s.value * scale + x
+        return s.value.sum()
+
+    @bc.jit(static_argnames="scale")
+    def static(x, *, scale=1.0):
+        s.value = s.value * scale + x
+        return s.value.sum()
+
+    assert float(plain(1.0, scale=2.0)) == 6.0
+    assert float(static(1.0, scale=2.0)) == 14.0
+    np.testing.assert_allclose(s.value, [7.0, 7.0])
+    assert float(plain(x=0.0)) == 14.0

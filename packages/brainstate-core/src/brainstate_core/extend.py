@@ -36,6 +36,7 @@ from ._src.state_values import (
     write_state_values as write_state_values,
 )
 from ._src.trace import (
+    TRACE_CONTEXT as TRACE_CONTEXT,
     StateTraceStack as StateTraceStack,
     active_recorders as active_recorders,
     current_recorder_id as current_recorder_id,
@@ -46,6 +47,7 @@ __all__ = [
     "check_api_snapshot",
     "StateTraceStack",
     "StateCatcher",
+    "TRACE_CONTEXT",
     "active_recorders",
     "current_recorder_id",
     "is_recording",

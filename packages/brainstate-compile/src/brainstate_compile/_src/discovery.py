@@ -48,7 +48,7 @@ class KnownStates:
     against an older, shorter set stay valid for that prefix.
     """
 
-    __slots__ = ("_index", "_lock", "states", "write_index", "written")
+    __slots__ = ("_index", "_lock", "states", "write_index", "write_states", "written")
 
     def __init__(self) -> None:
         self.states: list[State] = []
@@ -56,6 +56,8 @@ class KnownStates:
         # (number of States given, number written) -> indices of the written ones; see
         # `register_written`
         self.write_index: dict[tuple[int, int], tuple[int, ...]] = {}
+        # the same, as the State objects themselves (the write-back loop of a hot call path)
+        self.write_states: dict[tuple[int, int], tuple[State, ...]] = {}
         self._index: dict[int, int] = {}
         self._lock = threading.Lock()
 
@@ -69,6 +71,8 @@ class KnownStates:
         """
         written = self.written
         idx = tuple(i for i in range(n) if written[i])
+        states = self.states
+        self.write_states[(n, len(idx))] = tuple(states[i] for i in idx)
         self.write_index[(n, len(idx))] = idx
         return idx
 
@@ -105,7 +109,8 @@ class KnownStates:
 
     def clear(self) -> None:
         with self._lock:
-            self.states, self.written, self._index, self.write_index = [], [], {}, {}
+            self.states, self.written, self._index = [], [], {}
+            self.write_index, self.write_states = {}, {}
 
 
 def call_with_states(

@@ -7,10 +7,11 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import jax
+from jax.core import Tracer
 
 from brainstate_core.extend import (
+    TRACE_CONTEXT,
     get_raw_values,
-    is_recording,
     read_state_values,
     set_raw_indexed,
 )
@@ -22,6 +23,15 @@ from .stateful_function import infer_static_args
 __all__ = ["jit", "JittedFunction"]
 
 _UNSET: Any = object()
+
+
+class _RunEagerly(Exception):
+    """Raised by the traced function when ``jax.disable_jit`` made jax.jit call it eagerly."""
+
+
+def _staging() -> bool:
+    # Inside a JAX trace (lowering), new arrays are tracers; under an eager call they are not.
+    return isinstance(jax.numpy.zeros((), bool), Tracer)
 
 
 def _as_tuple(x: int | Iterable[int] | None) -> tuple[int, ...]:
@@ -36,9 +46,9 @@ class JittedFunction:
     """A jitted function that reads and writes States (made by :func:`jit`).
 
     Calls look like calls of ``fun``. Internally ``jax.jit`` compiles the pure function
-    ``(state_values, *args) -> (out, written_state_values)``; the values of all States that
-    ``fun`` touches are passed as arguments, so ``jax.jit``'s own cache keys on their shapes
-    and dtypes and a State whose shape changed is never served a stale program.
+    ``(state_values, args, kwargs) -> (out, written_state_values)``; the values of all States
+    that ``fun`` touches are passed as arguments, so ``jax.jit``'s own cache keys on their
+    shapes and dtypes and a State whose shape changed is never served a stale program.
     """
 
     def __init__(
@@ -58,23 +68,42 @@ class JittedFunction:
             raise ValueError(
                 f"{where}: static_argnums must be non-negative positions, got {statics}"
             )
-        if "in_shardings" in jit_kwargs and jit_kwargs["in_shardings"] is not None:
+        donated = _as_tuple(donate_argnums)
+        # Without per-argument options, the arguments travel to jax.jit as one tuple and one
+        # dict (a plain three-argument call: the cheapest); otherwise they are spread out so
+        # that jax.jit's own static_argnums/donate_argnums/in_shardings apply to them.
+        self._spread = bool(statics or static_argnames or donated) or (
+            jit_kwargs.get("in_shardings") is not None
+        )
+        if jit_kwargs.get("in_shardings") is not None:
             shard = jit_kwargs["in_shardings"]
             if isinstance(shard, (list, tuple)):
                 jit_kwargs["in_shardings"] = (None, *shard)
-        if "out_shardings" in jit_kwargs and jit_kwargs["out_shardings"] is not None:
+        if jit_kwargs.get("out_shardings") is not None:
             jit_kwargs["out_shardings"] = (jit_kwargs["out_shardings"], None)
-        self._jit_kwargs: dict[str, Any] = dict(
-            static_argnums=tuple(i + 1 for i in statics),
-            static_argnames=static_argnames,
-            donate_argnums=tuple(i + 1 for i in _as_tuple(donate_argnums)),
-            **jit_kwargs,
-        )
-        self._jitted = jax.jit(functools.partial(self._pure, self._known), **self._jit_kwargs)
+        if self._spread:
+            jit_kwargs.update(
+                static_argnums=tuple(i + 1 for i in statics),
+                static_argnames=static_argnames,
+                donate_argnums=tuple(i + 1 for i in donated),
+            )
+        self._jit_kwargs: dict[str, Any] = jit_kwargs
+        self._jitted, self._call_jitted = self._make_jitted(self._known)
         functools.update_wrapper(self, fun, updated=())  # never copy fun.__dict__ over ours
 
+    def _make_jitted(self, known: KnownStates) -> tuple[Any, Callable[[list, tuple, dict], Any]]:
+        """``jax.jit`` of the pure function over ``known``, and how to call it."""
+        if not self._spread:
+            jitted = jax.jit(functools.partial(self._pure, known), **self._jit_kwargs)
+            return jitted, jitted
+        jitted = jax.jit(functools.partial(self._pure_spread, known), **self._jit_kwargs)
+        return jitted, lambda values, args, kwargs: jitted(values, *args, **kwargs)
+
     # The function jax.jit traces. `state_values` covers a prefix of the known States.
-    def _pure(self, known: KnownStates, state_values: list[Any], *args: Any, **kwargs: Any) -> Any:
+    def _pure(self, known: KnownStates, state_values: list[Any], args: tuple, kwargs: dict) -> Any:
+        if jax.config.jax_disable_jit and not _staging():  # pyright: ignore[reportAttributeAccessIssue]
+            # jax.jit calls us directly under disable_jit; run the user's function instead
+            raise _RunEagerly
         states = known.states[: len(state_values)]
         out, after = call_with_states(
             self.fun, args, kwargs, states, state_values, known, where=self._where
@@ -82,28 +111,38 @@ class JittedFunction:
         check_no_state_in(out, self._where)
         return out, [after[i] for i in known.register_written(len(state_values))]
 
+    def _pure_spread(self, known: KnownStates, state_values: list, *args: Any, **kwargs: Any) -> Any:
+        return self._pure(known, state_values, args, kwargs)
+
+    # The hot path: every check that can move to trace time has moved there (disable_jit:
+    # `_pure`; shapes and dtypes of the State values: jax.jit's own cache), so a call is one
+    # read of the States' values, the jax.jit call and one write-back loop.
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if jax.config.jax_disable_jit:  # pyright: ignore[reportAttributeAccessIssue]
-            return self.fun(*args, **kwargs)
-        if is_recording():  # nested in another transform: let it see our States
+        if TRACE_CONTEXT.stack:  # nested in another transform: let it see our States
             return self._call_recorded(args, kwargs)
         known = self._known
         states = known.states
         try:
-            out, new = self._jitted(get_raw_values(states), *args, **kwargs)
+            out, new = self._call_jitted([s._value for s in states], args, kwargs)
         except Exception as e:
-            return self._call_slow(e, states, args, kwargs)
-        set_raw_indexed(states, known.write_index[(len(states), len(new))], new)
+            return self._call_slow(e, args, kwargs)
+        # Only `_value` is written: a State's tracer flag stays as conservative as it was
+        # (outputs are tracers exactly when the inputs were, inside a plain JAX transform).
+        for s, v in zip(known.write_states[(len(states), len(new))], new):
+            s._value = v
         return out
 
-    def _call_slow(self, err: Exception, states: list, args: tuple, kwargs: dict) -> Any:
-        # The first calls find the States (Rediscover); any other failure gets diagnosed.
+    def _call_slow(self, err: Exception, args: tuple, kwargs: dict) -> Any:
+        # The first calls find the States (Rediscover); disable_jit runs the function as
+        # plain Python; any other failure gets diagnosed.
         known = self._known
         while True:
+            if isinstance(err, _RunEagerly):
+                return self.fun(*args, **kwargs)
+            states = known.states
             if isinstance(err, Rediscover) and err.known is known:
-                states = known.states
                 try:
-                    out, new = self._jitted(get_raw_values(states), *args, **kwargs)
+                    out, new = self._call_jitted(get_raw_values(states), args, kwargs)
                 except Exception as e:
                     err = e
                     continue
@@ -116,12 +155,14 @@ class JittedFunction:
         # Traced inside another transform: the States found here may be local to the
         # enclosing trace and die with it, so they are found afresh for this trace and never
         # enter the persistent set used by top-level calls.
+        if jax.config.jax_disable_jit:  # pyright: ignore[reportAttributeAccessIssue]
+            return self.fun(*args, **kwargs)
         known = KnownStates()
-        jitted = jax.jit(functools.partial(self._pure, known), **self._jit_kwargs)
+        _, call_jitted = self._make_jitted(known)
 
         def attempt() -> Any:
             states = known.states
-            out, new = jitted(read_state_values(states), *args, **kwargs)
+            out, new = call_jitted(read_state_values(states), args, kwargs)
             for i, v in zip(known.write_index[(len(states), len(new))], new):
                 states[i].value = v
             return out
@@ -133,7 +174,7 @@ class JittedFunction:
         """Lower for the given arguments (States' current values included), like ``jax.jit``."""
 
         def attempt() -> Any:
-            return self._jitted.lower(read_state_values(self._known.states), *args, **kwargs)
+            return self._ahead_of_time("lower", args, kwargs)
 
         return run_discovering(self._known, attempt)
 
@@ -141,12 +182,26 @@ class JittedFunction:
         """Trace for the given arguments, like ``jax.jit(...).trace``."""
 
         def attempt() -> Any:
-            return self._jitted.trace(read_state_values(self._known.states), *args, **kwargs)
+            return self._ahead_of_time("trace", args, kwargs)
 
         return run_discovering(self._known, attempt)
 
+    def _ahead_of_time(self, method: str, args: tuple, kwargs: dict) -> Any:
+        values = read_state_values(self._known.states)
+        stage = getattr(self._jitted, method)
+        if self._spread:
+            return stage(values, *args, **kwargs)
+        return stage(values, args, kwargs)
+
     def compile(self, *args: Any, **kwargs: Any) -> Any:
-        """Lower and compile; returns JAX's ``Compiled`` object for the pure function."""
+        """Lower and compile; returns JAX's ``Compiled`` object for the pure function.
+
+        Calling that object runs the pure function without touching any State:
+        ``compiled(state_values, args, kwargs) -> (out, written_values)``, with
+        ``state_values`` the values of :attr:`states`; when static or donated arguments were
+        given, the arguments are spread out instead: ``compiled(state_values, *args,
+        **kwargs)``.
+        """
         return self.lower(*args, **kwargs).compile()
 
     def clear_cache(self) -> None:

@@ -36,6 +36,8 @@ class _TraceContext(threading.local):
 
 
 TRACE_CONTEXT = _TraceContext()
+"""This thread's active recorders: ``TRACE_CONTEXT.stack`` is non-empty exactly while some
+transform records State accesses (the cheapest such test, for hot call paths)."""
 
 
 def active_recorders() -> tuple[StateTraceStack, ...]:
