@@ -111,7 +111,9 @@ class JittedFunction:
         check_no_state_in(out, self._where)
         return out, [after[i] for i in known.register_written(len(state_values))]
 
-    def _pure_spread(self, known: KnownStates, state_values: list, *args: Any, **kwargs: Any) -> Any:
+    def _pure_spread(
+        self, known: KnownStates, state_values: list, *args: Any, **kwargs: Any
+    ) -> Any:
         return self._pure(known, state_values, args, kwargs)
 
     # The hot path: every check that can move to trace time has moved there (disable_jit:
