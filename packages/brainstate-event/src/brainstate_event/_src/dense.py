@@ -6,9 +6,13 @@ both multiply with a dense ``weight`` ``[n_pre, n_post]``. Parameters: ``float_a
 
 Rules: JVP linear in ``weight``; in float spikes it is the dense product ``dx @ W`` (also with
 ``float_as_event=True``: the straight-through convention, exact for 0/1 spikes); transpose
-``ct_W = values(x).T @ ct``; a batch of spikes becomes one ``dense_event_mm`` call; a batch of
-weights runs the XLA formulation under ``vmap``. Bool spikes have no derivative
-(:class:`EventGradientError`).
+``ct_W = values(x).T @ ct`` is the event-driven ``dense_event_wgrad`` primitive (each active
+spike adds its cotangent row into the gradient row of its input); a batch of spikes becomes
+one ``dense_event_mm`` call; a batch of weights runs the XLA formulation under ``vmap``. Bool
+spikes have no derivative (:class:`EventGradientError`).
+
+``dense_event_wgrad`` has ``'numba'`` and ``'xla'`` kernels: with a backend that has no weight
+gradient kernel (``'pallas'``, ``'triton'``) the weight gradient uses the XLA formulation.
 """
 
 from __future__ import annotations
@@ -25,14 +29,15 @@ from jax.experimental.pallas import triton as plt
 from jax.extend.core import Primitive
 from jax.interpreters import ad, batching
 
-from .backend import backend_param, register_kernel, register_lowerings
+from .backend import backend_param, kernel_backends, register_kernel, register_lowerings
 from .csr.common import acc_dtype, as_values, check_data_dtype, prepare_spikes, shape_error
 from .errors import EventGradientError
 
-__all__ = ["event_matmul", "dense_event_mv_p", "dense_event_mm_p"]
+__all__ = ["event_matmul", "dense_event_mv_p", "dense_event_mm_p", "dense_event_wgrad_p"]
 
 dense_event_mv_p = Primitive("dense_event_mv")
 dense_event_mm_p = Primitive("dense_event_mm")
+dense_event_wgrad_p = Primitive("dense_event_wgrad")
 
 
 def _bind(x, weight, **params):
@@ -70,15 +75,11 @@ def _jvp(primals, tangents, *, float_as_event, backend):
 
 
 def _transpose(ct, x, weight, *, float_as_event, backend):
-    del backend
     if type(ct) is ad.Zero:
         return [None, None]
     if ad.is_undefined_primal(weight):
-        acc = acc_dtype(weight.aval.dtype)
-        xv = as_values(x, float_as_event, acc)
-        ctv = ct.astype(acc)
-        ct_w = jnp.outer(xv, ctv) if xv.ndim == 1 else xv.T @ ctv
-        return [None, ct_w.astype(weight.aval.dtype)]
+        ct_w = _wgrad(x, ct.astype(weight.aval.dtype), float_as_event, backend)
+        return [None, ct_w]
     if ad.is_undefined_primal(x):
         if x.aval.dtype == jnp.bool_:
             raise EventGradientError(_BOOL_GRAD)
@@ -183,6 +184,101 @@ for _p in (dense_event_mv_p, dense_event_mm_p):
     register_lowerings(_p)
 
 
+# The weight gradient ``values(x).T @ ct``, event-driven: the transpose of the product.
+
+
+def _wgrad_backend(backend):
+    """The backend parameter of the weight gradient: a backend without a weight-gradient
+    kernel (``'pallas'``, ``'triton'``) runs its XLA formulation."""
+    have = kernel_backends(dense_event_wgrad_p)
+    if isinstance(backend, str):
+        return backend if backend in have else "xla"
+    return tuple((p, b if b in have else "xla") for p, b in backend)
+
+
+def _wgrad(x, ct, float_as_event, backend):
+    """``values(x).T @ ct`` (``[n_pre, n_post]``) for spikes ``[n_pre]`` or ``[k, n_pre]``."""
+    if x.ndim == 1:
+        x, ct = x[None], ct[None]
+    return dense_event_wgrad_p.bind(
+        x, ct, float_as_event=float_as_event, backend=_wgrad_backend(backend)
+    )
+
+
+def _wgrad_abstract_eval(x, ct, *, float_as_event, backend):
+    del float_as_event, backend
+    return ShapedArray((x.shape[1], ct.shape[1]), ct.dtype)
+
+
+def dense_event_wgrad_xla(x, ct, *, float_as_event):
+    """The XLA kernel of the weight gradient: a dense ``values(x).T @ ct``."""
+    acc = acc_dtype(ct.dtype)
+    xv = as_values(x, float_as_event, acc)
+    return jnp.matmul(xv.T, ct.astype(acc), preferred_element_type=acc).astype(ct.dtype)
+
+
+def _wgrad_jvp(primals, tangents, *, float_as_event, backend):
+    x, ct = primals
+    dx, dct = tangents
+    params = dict(float_as_event=float_as_event, backend=backend)
+    out = dense_event_wgrad_p.bind(x, ct, **params)
+    tangent = None
+    if type(dct) is not ad.Zero:
+        tangent = dense_event_wgrad_p.bind(x, dct, **params)
+    if type(dx) is not ad.Zero:
+        if x.dtype == jnp.bool_:
+            raise EventGradientError(_BOOL_GRAD)
+        t = jnp.matmul(dx.T, ct, preferred_element_type=acc_dtype(ct.dtype)).astype(ct.dtype)
+        tangent = t if tangent is None else tangent + t
+    if tangent is None:
+        tangent = ad.Zero.from_primal_value(out)  # pyright: ignore[reportAttributeAccessIssue]
+    return out, tangent
+
+
+def _wgrad_transpose(g, x, ct, *, float_as_event, backend):
+    if type(g) is ad.Zero:
+        return [None, None]
+    if ad.is_undefined_primal(ct):  # values(x) @ g: the event-driven product itself
+        g = g.astype(ct.aval.dtype)
+        return [None, dense_event_mm_p.bind(x, g, float_as_event=float_as_event, backend=backend)]
+    if ad.is_undefined_primal(x):
+        if x.aval.dtype == jnp.bool_:
+            raise EventGradientError(_BOOL_GRAD)
+        ct_x = jnp.matmul(ct, g.T, preferred_element_type=acc_dtype(ct.dtype))
+        return [ct_x.astype(x.aval.dtype), None]
+    return [None, None]
+
+
+def _wgrad_batch(args, dims, **params):
+    x, ct = args
+    dx, dct = dims
+    if dx is None:  # one spike matrix, a batch of cotangents: fold the batch into columns
+        ct = jnp.moveaxis(ct, dct, 1)
+        k, size, n_post = ct.shape
+        out = dense_event_wgrad_p.bind(x, ct.reshape(k, size * n_post), **params)
+        return out.reshape(x.shape[1], size, n_post), 1
+    size = x.shape[dx]
+    x = jnp.moveaxis(x, dx, 0)
+    ct = jnp.broadcast_to(ct, (size, *ct.shape)) if dct is None else jnp.moveaxis(ct, dct, 0)
+    params.pop("backend")
+    return jax.vmap(functools.partial(dense_event_wgrad_xla, **params))(x, ct), 0
+
+
+def _dense_event_wgrad_numba(x, ct, *, float_as_event):
+    from .dense_numba import dense_event_wgrad_numba  # imports numba: only when lowering
+
+    return dense_event_wgrad_numba(x, ct, float_as_event=float_as_event)
+
+
+dense_event_wgrad_p.def_abstract_eval(_wgrad_abstract_eval)
+ad.primitive_jvps[dense_event_wgrad_p] = _wgrad_jvp
+ad.primitive_transposes[dense_event_wgrad_p] = _wgrad_transpose
+batching.primitive_batchers[dense_event_wgrad_p] = _wgrad_batch
+register_kernel(dense_event_wgrad_p, "xla", dense_event_wgrad_xla)
+register_kernel(dense_event_wgrad_p, "numba", _dense_event_wgrad_numba)
+register_lowerings(dense_event_wgrad_p)
+
+
 def event_matmul(
     spikes: Any, weight: Any, *, float_as_event: bool = True, backend: str | None = None
 ) -> jax.Array:
@@ -190,6 +286,8 @@ def event_matmul(
 
     Only the rows of ``weight`` whose spike is active (``True`` / non-zero) are read. A JAX
     primitive with JVP, transpose and batching rules (``vmap`` over spikes is one kernel call).
+    The weight gradient is event-driven too: each active spike adds the output cotangent of
+    its row into the gradient row of its input (``'numba'`` on CPU; XLA elsewhere).
 
     Args:
         spikes: ``[..., n_pre]`` bool (events) or numbers (cast to the weight's dtype).

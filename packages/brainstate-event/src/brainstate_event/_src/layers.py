@@ -144,13 +144,19 @@ class CSRLinear(Node):
 
 
 class Linear(Node):
-    """An event-driven dense layer: ``spikes @ weight``, reading only the rows of active spikes.
+    """An event-driven dense layer: ``spikes @ weight (+ bias)``, reading only the rows of
+    active spikes.
+
+    The weight gradient is event-driven too (see :func:`event_matmul`): training costs in
+    proportion to the number of spikes, not to ``spikes.size * out_size``.
 
     Args:
         in_size: The number of presynaptic neurons.
         out_size: The number of postsynaptic neurons.
         weight: ``[in_size, out_size]`` floats, or a scalar (every pair connected with one
             weight).
+        bias: ``None`` (no bias, the default), or ``[out_size]`` floats or a scalar added to
+            every output; a trainable ``ParamState`` like the weight.
         float_as_event: Count non-zero float spikes as 1 (default); ``False`` multiplies by
             the spike values. The gradient with respect to float spikes is that of the linear
             map either way.
@@ -168,6 +174,9 @@ class Linear(Node):
         [4.0, 6.0]
         >>> be.Linear(3, 2, 0.5)(jnp.array([True, True, False])).tolist()
         [1.0, 1.0]
+        >>> layer = be.Linear(3, 2, 0.5, bias=jnp.array([0.0, 1.0]))
+        >>> layer(jnp.array([True, True, False])).tolist()
+        [1.0, 2.0]
     """
 
     def __init__(
@@ -176,6 +185,7 @@ class Linear(Node):
         out_size: int,
         weight: Any,
         *,
+        bias: Any | None = None,
         float_as_event: bool = True,
         backend: str | None = None,
         name: str | None = None,
@@ -185,10 +195,14 @@ class Linear(Node):
         self.float_as_event = bool(float_as_event)
         self.backend = backend
         self.weight = ParamState(self._check(weight))
+        self.bias = None if bias is None else ParamState(self._check_bias(bias))
+
+    def _label(self, what: str) -> str:
+        return f"Linear{'' if self.name is None else f' {self.name!r}'}: {what}"
 
     def _check(self, weight: Any) -> jax.Array:
         weight = jnp.asarray(weight)
-        label = f"Linear{'' if self.name is None else f' {self.name!r}'}: weight"
+        label = self._label("weight")
         check_data_dtype(weight, label)
         if weight.shape not in ((), (self.in_size, self.out_size)):
             raise shape_error(
@@ -196,8 +210,23 @@ class Linear(Node):
             )
         return weight
 
+    def _check_bias(self, bias: Any) -> jax.Array:
+        bias = jnp.asarray(bias)
+        label = self._label("bias")
+        check_data_dtype(bias, label)
+        if bias.shape not in ((), (self.out_size,)):
+            raise shape_error(label, f"a scalar or shape ({self.out_size},)", bias.shape)
+        return bias
+
     def __call__(self, spikes: Any) -> jax.Array:
         """``spikes [..., in_size] -> [..., out_size]``."""
+        out = self._project(spikes)
+        if self.bias is None:
+            return out
+        bias = self._check_bias(self.bias.value)
+        return out + jnp.broadcast_to(bias, out.shape).astype(out.dtype)
+
+    def _project(self, spikes: Any) -> jax.Array:
         weight = self._check(self.weight.value)
         if weight.ndim == 2:
             return event_matmul(
