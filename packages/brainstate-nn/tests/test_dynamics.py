@@ -125,6 +125,35 @@ def test_exp_euler_is_exact_for_linear_equations(x0, tau, drive, dt):
     np.testing.assert_allclose(float(x1), expected, rtol=1e-5, atol=1e-5)
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    z=st.one_of(
+        st.floats(-1e-3, 1e-3),  # the series
+        st.floats(0.09, 0.11),  # where the series hands over to exp
+        st.floats(-60.0, 60.0),  # stiff steps, both signs
+    )
+)
+def test_exprel_matches_the_exact_value(z):
+    from brainstate_nn._src.exp_euler import _exprel
+
+    exact = 1.0 if z == 0.0 else np.expm1(np.float64(z)) / np.float64(z)
+    got = _exprel(jnp.asarray(z, jnp.float32))
+    assert got.dtype == jnp.float32
+    np.testing.assert_allclose(float(got), exact, rtol=2e-6)
+
+
+def test_exprel_at_zero_and_its_gradient_are_finite():
+    from brainstate_nn._src.exp_euler import _exprel
+
+    z = jnp.array([0.0, 1e-30, -0.1, 0.1, 5.0])
+    np.testing.assert_allclose(
+        _exprel(z), np.where(z == 0, 1.0, np.expm1(z) / np.where(z == 0, 1, z)), rtol=2e-6
+    )
+    g = jax.grad(lambda z: _exprel(z).sum())(z)
+    assert np.all(np.isfinite(g))
+    np.testing.assert_allclose(g[0], 0.5, rtol=1e-6)  # φ'(0) = 1/2
+
+
 def test_exp_euler_with_units_and_unit_errors():
     with bsc.environ.context(dt=0.1 * u.ms):
         v = jnp.array([-60.0, -50.0]) * u.mV

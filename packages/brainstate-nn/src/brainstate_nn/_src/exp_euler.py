@@ -16,6 +16,25 @@ __all__ = ["exp_euler_step"]
 _FLOATS = (jnp.float16, jnp.bfloat16, jnp.float32, jnp.float64)
 
 
+# Below this |z| the Taylor polynomial of degree 5 is exact to 2e-10 (relative); above it
+# (e^z - 1)/z loses at most ~1e-6 (float32) to cancellation, at z = 0.1.
+_SERIES_BELOW = 0.1
+
+
+def _exprel(z: Any) -> Any:
+    """``φ(z) = (e^z - 1) / z`` (``φ(0) = 1``), element-wise.
+
+    Time steps are usually much shorter than the time constants (``|z| = |a·dt| << 1``), where
+    the polynomial alone decides the result; it is a handful of fused multiply-adds, whereas
+    ``expm1`` and the division are the dearest operations of a neuron update on CPU.
+    """
+    z = jnp.asarray(z)
+    series = 1.0 + z * (1 / 2 + z * (1 / 6 + z * (1 / 24 + z * (1 / 120 + z * (1 / 720)))))
+    small = jnp.abs(z) < _SERIES_BELOW
+    safe = jnp.where(small, 1.0, z)  # no 0/0 in the branch that is not taken
+    return jnp.where(small, series, (jnp.exp(safe) - 1.0) / safe).astype(z.dtype)
+
+
 def exp_euler_step(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     r"""One exponential-Euler step of ``dx/dt = fn(x, *args)`` over ``environ`` ``dt``.
 
@@ -80,7 +99,7 @@ def exp_euler_step(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     linear = u.get_mantissa(slope)
     if not (x_unit.is_unitless and d_unit.is_unitless):
         linear = u.Quantity(linear, unit=d_unit / x_unit)
-    x_next = x + dt * u.math.exprel(dt * linear) * derivative
+    x_next = x + dt * _exprel(u.get_magnitude(dt * linear)) * derivative
     if diffusion is not None:
         noise: Any = diffusion(x, *rest, **kwargs)
         try:
