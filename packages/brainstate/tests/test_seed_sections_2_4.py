@@ -143,7 +143,7 @@ def test_section_2_forward(mlp):
     for layer in mlp.layers:
         h = jax.nn.relu(h @ layer.weight.value["weight"] + layer.weight.value["bias"])
     expected = h @ mlp.output.weight.value["weight"] + mlp.output.weight.value["bias"]
-    np.testing.assert_allclose(mlp(x), expected, rtol=1e-6)
+    np.testing.assert_allclose(mlp(x), expected, rtol=1e-5, atol=1e-6)  # fusion order may differ
 
 
 def test_section_4_sgd_lowers_the_loss():
