@@ -546,3 +546,80 @@ def test_fresh_process_platform_and_device_count():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().endswith("OK")
+
+
+# -- what transforms key their programs on ---------------------------------------------------
+def test_record_environ_reads_collects_first_values_in_nested_recorders():
+    from brainstate_core.extend import record_environ_reads
+
+    with environ.context(dt=0.1), record_environ_reads() as outer:
+        environ.get_dt()
+        with record_environ_reads() as inner, environ.context(dt=0.2):
+            environ.get_dt()
+            environ.get("missing", default=7)
+    assert outer == {"dt": 0.1, "missing": 7}
+    assert inner == {"dt": 0.2, "missing": 7}
+    environ.get("after", default=1)  # no recorder left active
+    assert "after" not in outer
+
+
+def test_fingerprint_tells_apart_what_a_trace_would_bake_differently():
+    from brainstate_core.extend import environ_fingerprint
+
+    def fp(**kw):
+        with environ.context(**kw):
+            return environ_fingerprint(sorted(kw))
+
+    assert fp(x=1) != fp(x=1.0)  # int and float trace to different dtypes
+    assert fp(x=1.0) == fp(x=1.0)
+    assert fp(x=jnp.ones(3)) == fp(x=jnp.ones(3))
+    assert fp(x=jnp.ones(3)) != fp(x=jnp.ones(3) * 2)
+    assert fp(x=jnp.ones(3)) != fp(x=jnp.ones(4))
+    hash(fp(x=jnp.ones(3)))
+    assert environ_fingerprint(["surely_unset_key"]) == environ_fingerprint(["surely_unset_key"])
+
+
+def test_fingerprint_of_quantities_keys_unit_and_value():
+    u = pytest.importorskip("brainunit")
+    from brainstate_core.extend import environ_fingerprint
+
+    def fp(x):
+        with environ.context(x=x):
+            return environ_fingerprint(["x"])
+
+    assert fp(0.1 * u.ms) == fp(0.1 * u.ms)
+    assert fp(0.1 * u.ms) != fp(0.1 * u.second)
+    assert fp(0.1 * u.ms) != fp(0.2 * u.ms)
+
+
+def test_baked_keys_skip_tracers():
+    from brainstate_core.extend import baked_keys, record_environ_reads
+
+    def f(t):
+        with environ.context(t=t, fit=True), record_environ_reads() as reads:
+            environ.get("t")
+            environ.get("fit")
+        return reads
+
+    seen = {}
+
+    def g(t):
+        seen.update(f(t))
+        return t
+
+    jax.make_jaxpr(g)(1.0)
+    assert baked_keys(seen) == ["fit"]
+
+
+def test_epoch_changes_with_any_setting():
+    from brainstate_core.extend import environ_epoch
+
+    e0 = environ_epoch()
+    with environ.context(a=1):
+        e1 = environ_epoch()
+    e2 = environ_epoch()
+    environ.set(epoch_test=1)
+    e3 = environ_epoch()
+    environ.pop("epoch_test")
+    e4 = environ_epoch()
+    assert len({e0, e1, e2, e3, e4}) == 5

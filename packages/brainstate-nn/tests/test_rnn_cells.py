@@ -114,6 +114,7 @@ def test_steps_match_reference(cls, batch, num_in, num_out, steps, seed):
 
 @pytest.mark.parametrize("cls", CELLS, ids=lambda c: c.__name__)
 def test_init_state_and_reset_state(cls):
+    bsc.random.seed(0)  # a ReLU cell outputs all zeros for 1 weight draw in 16
     cell = cls(3, 4)
     assert cell.in_size == (3,) and cell.out_size == (4,)
     cell.init_state()

@@ -139,10 +139,11 @@ def test_section_2_nodes(mlp):
 
 def test_section_2_forward(mlp):
     x = jnp.ones((4, 2))
-    h = jax.nn.relu(x @ mlp.input.weight.value["weight"] + mlp.input.weight.value["bias"])
-    for layer in mlp.layers:
-        h = jax.nn.relu(h @ layer.weight.value["weight"] + layer.weight.value["bias"])
-    expected = h @ mlp.output.weight.value["weight"] + mlp.output.weight.value["bias"]
+    with jax.numpy_rank_promotion("allow"):  # the reference adds [n] biases to [4, n]
+        h = jax.nn.relu(x @ mlp.input.weight.value["weight"] + mlp.input.weight.value["bias"])
+        for layer in mlp.layers:
+            h = jax.nn.relu(h @ layer.weight.value["weight"] + layer.weight.value["bias"])
+        expected = h @ mlp.output.weight.value["weight"] + mlp.output.weight.value["bias"]
     np.testing.assert_allclose(mlp(x), expected, rtol=1e-5, atol=1e-6)  # fusion order may differ
 
 

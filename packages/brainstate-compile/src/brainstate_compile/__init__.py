@@ -23,7 +23,7 @@ from brainstate_core.extend import set_public_module as _set_public_module
 
 from ._src.conditions import cond as cond, ifelse as ifelse, switch as switch
 from ._src.error_if import jit_error_if as jit_error_if
-from ._src.errors import JitError as JitError
+from ._src.errors import EnvironRecompileWarning as EnvironRecompileWarning, JitError as JitError
 from ._src.jit import JittedFunction as JittedFunction, jit as jit
 from ._src.loops import (
     bounded_while_loop as bounded_while_loop,
@@ -60,6 +60,7 @@ __all__ = [
     "checkpoint",
     "jit_error_if",
     "JitError",
+    "EnvironRecompileWarning",
     "ProgressBar",
 ]
 

@@ -19,6 +19,12 @@ from ._src.api_snapshot import (
     api_snapshot as api_snapshot,
     check_api_snapshot as check_api_snapshot,
 )
+from ._src.environ_keys import (
+    baked_keys as baked_keys,
+    environ_epoch as environ_epoch,
+    environ_fingerprint as environ_fingerprint,
+    record_environ_reads as record_environ_reads,
+)
 from ._src.jax_compat import is_tracer as is_tracer, tracer_is_live as tracer_is_live
 from ._src.pretty_repr import (
     PrettyRepr as PrettyRepr,
@@ -48,6 +54,10 @@ __all__ = [
     "StateTraceStack",
     "StateCatcher",
     "TRACE_CONTEXT",
+    "record_environ_reads",
+    "baked_keys",
+    "environ_fingerprint",
+    "environ_epoch",
     "active_recorders",
     "current_recorder_id",
     "is_recording",

@@ -10,7 +10,22 @@ import jax
 from brainstate_core import BrainStateError, DeletedStateError, LeakedTracerError, State
 from brainstate_core.extend import is_tracer, tracer_is_live
 
-__all__ = ["JitError", "diagnose_failed_call", "set_pending_error", "take_pending_error"]
+__all__ = [
+    "JitError",
+    "EnvironRecompileWarning",
+    "diagnose_failed_call",
+    "set_pending_error",
+    "take_pending_error",
+]
+
+
+class EnvironRecompileWarning(UserWarning):
+    """A jitted function keeps being recompiled because a setting it reads keeps changing.
+
+    Compiled programs bake in the ``environ`` settings their function read while being
+    traced, so each new value compiles a new program. Pass such a value as an argument, or
+    run the whole loop compiled (``for_loop``), where ``t`` and ``i`` are traced.
+    """
 
 
 class JitError(BrainStateError, RuntimeError):

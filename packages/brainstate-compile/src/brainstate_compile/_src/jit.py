@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -11,18 +12,44 @@ from jax.core import Tracer
 
 from brainstate_core.extend import (
     TRACE_CONTEXT,
+    baked_keys,
+    environ_epoch,
+    environ_fingerprint,
     get_raw_values,
     read_state_values,
+    record_environ_reads,
     set_raw_indexed,
 )
 
 from .discovery import KnownStates, Rediscover, call_with_states, check_no_state_in, run_discovering
-from .errors import diagnose_failed_call
+from .errors import EnvironRecompileWarning, diagnose_failed_call
 from .stateful_function import infer_static_args
 
 __all__ = ["jit", "JittedFunction"]
 
 _UNSET: Any = object()
+
+
+# A function compiled for this many different values of the settings it reads is probably
+# given a changing setting (e.g. `environ.context(t=float(t))` around each call).
+_ENV_VARIANTS_BEFORE_WARNING = 8
+
+
+def _warn_environ_recompiles(where: str, seen: set[tuple]) -> None:
+    values: dict[str, set] = {}
+    for env in seen:
+        for key, fingerprint in env:
+            values.setdefault(key, set()).add(fingerprint)
+    changing = sorted(k for k, v in values.items() if len(v) > 1)
+    warnings.warn(
+        f"{where} has been compiled for {len(seen)} different values of the setting(s) "
+        f"{changing}, which its code reads and which every compiled program bakes in. A "
+        "setting that changes from call to call recompiles every time: pass the changing "
+        "value as an argument, or run the loop itself compiled (`bst.compile.for_loop`), "
+        "where `t`/`i` are traced.",
+        EnvironRecompileWarning,
+        stacklevel=4,
+    )
 
 
 class _RunEagerly(Exception):
@@ -49,6 +76,11 @@ class JittedFunction:
     ``(state_values, args, kwargs) -> (out, written_state_values)``; the values of all States
     that ``fun`` touches are passed as arguments, so ``jax.jit``'s own cache keys on their
     shapes and dtypes and a State whose shape changed is never served a stale program.
+
+    The values of the ``environ`` settings ``fun`` read while traced (``dt``, ``fit`` ...)
+    are baked into the program; they travel as a static argument, so a changed setting
+    compiles (or reuses) the program for its value. Settings read as tracers (``t``/``i``
+    inside a compiled loop) are inputs, not keys.
     """
 
     def __init__(
@@ -81,40 +113,95 @@ class JittedFunction:
                 jit_kwargs["in_shardings"] = (None, *shard)
         if jit_kwargs.get("out_shardings") is not None:
             jit_kwargs["out_shardings"] = (jit_kwargs["out_shardings"], None)
-        if self._spread:
+        # The settings the function reads (`environ`) are baked into its programs: their
+        # current values travel as one static argument, so jax.jit's cache keys on them.
+        # A function that reads none is called without it (the cheapest call).
+        if self._spread:  # (env, state_values, *args, **kwargs)
             jit_kwargs.update(
-                static_argnums=tuple(i + 1 for i in statics),
+                static_argnums=(0, *(i + 2 for i in statics)),
                 static_argnames=static_argnames,
-                donate_argnums=tuple(i + 1 for i in donated),
+                donate_argnums=tuple(i + 2 for i in donated),
             )
         self._jit_kwargs: dict[str, Any] = jit_kwargs
-        self._jitted, self._call_jitted = self._make_jitted(self._known)
+        self._env_keys: tuple[str, ...] = ()
+        self._env_cache: tuple[Any, ...] = (None, None, ())
+        self._env_seen: set[tuple] = set()
+        self._env_warned = False
+        self._keyed = self._spread
+        self._jitted, self._call_jitted = self._make_jitted(self._known, self._keyed)
         functools.update_wrapper(self, fun, updated=())  # never copy fun.__dict__ over ours
 
-    def _make_jitted(self, known: KnownStates) -> tuple[Any, Callable[[list, tuple, dict], Any]]:
-        """``jax.jit`` of the pure function over ``known``, and how to call it."""
-        if not self._spread:
-            jitted = jax.jit(functools.partial(self._pure, known), **self._jit_kwargs)
-            return jitted, jitted
-        jitted = jax.jit(functools.partial(self._pure_spread, known), **self._jit_kwargs)
-        return jitted, lambda values, args, kwargs: jitted(values, *args, **kwargs)
+    def _make_jitted(self, known: KnownStates, keyed: bool) -> tuple[Any, Callable[..., Any]]:
+        """``jax.jit`` of the pure function over ``known``, and how to call it with
+        ``(state_values, args, kwargs)``; ``keyed`` adds the settings' key."""
+        if self._spread:
+            jitted = jax.jit(functools.partial(self._pure_spread, known), **self._jit_kwargs)
+            return jitted, lambda values, args, kwargs: jitted(
+                self._env_now(), values, *args, **kwargs
+            )
+        if keyed:
+            jitted = jax.jit(
+                functools.partial(self._pure, known), static_argnums=(3,), **self._jit_kwargs
+            )
+            return jitted, lambda values, args, kwargs: jitted(
+                values, args, kwargs, self._env_now()
+            )
+        jitted = jax.jit(functools.partial(self._pure, known), **self._jit_kwargs)
+        return jitted, jitted
 
     # The function jax.jit traces. `state_values` covers a prefix of the known States.
-    def _pure(self, known: KnownStates, state_values: list[Any], args: tuple, kwargs: dict) -> Any:
+    def _pure(
+        self,
+        known: KnownStates,
+        state_values: list[Any],
+        args: tuple,
+        kwargs: dict,
+        env: tuple = (),
+    ) -> Any:
         if jax.config.jax_disable_jit and not _staging():  # pyright: ignore[reportAttributeAccessIssue]
             # jax.jit calls us directly under disable_jit; run the user's function instead
             raise _RunEagerly
         states = known.states[: len(state_values)]
-        out, after = call_with_states(
-            self.fun, args, kwargs, states, state_values, known, where=self._where
-        )
+        reads: dict[str, Any] = {}
+        try:
+            with record_environ_reads() as reads:
+                out, after = call_with_states(
+                    self.fun, args, kwargs, states, state_values, known, where=self._where
+                )
+        finally:  # also when the State set grew: the next trace then keys on both at once
+            new_keys = [k for k in baked_keys(reads) if k not in self._env_keys]
+            if new_keys:
+                self._env_keys = (*self._env_keys, *new_keys)
+                if known is self._known and not self._keyed:  # from now on, key programs
+                    self._keyed = True
+                    self._jitted, self._call_jitted = self._make_jitted(known, True)
+        if new_keys:  # this program was keyed without them: trace again with them
+            raise Rediscover(known)
         check_no_state_in(out, self._where)
         return out, [after[i] for i in known.register_written(len(state_values))]
 
     def _pure_spread(
-        self, known: KnownStates, state_values: list, *args: Any, **kwargs: Any
+        self, known: KnownStates, env: tuple, state_values: list, *args: Any, **kwargs: Any
     ) -> Any:
-        return self._pure(known, state_values, args, kwargs)
+        return self._pure(known, state_values, args, kwargs, env)
+
+    def _env_now(self) -> tuple:
+        """The key of the current values of the settings this function's traces read."""
+        keys = self._env_keys
+        if not keys:
+            return ()
+        token = environ_epoch()
+        cached = self._env_cache
+        if cached[0] == token and cached[1] is keys:
+            return cached[2]
+        env = environ_fingerprint(keys)
+        self._env_cache = (token, keys, env)
+        if env not in self._env_seen:
+            self._env_seen.add(env)
+            if len(self._env_seen) > _ENV_VARIANTS_BEFORE_WARNING and not self._env_warned:
+                self._env_warned = True
+                _warn_environ_recompiles(self._where, self._env_seen)
+        return env
 
     # The hot path: every check that can move to trace time has moved there (disable_jit:
     # `_pure`; shapes and dtypes of the State values: jax.jit's own cache), so a call is one
@@ -160,7 +247,7 @@ class JittedFunction:
         if jax.config.jax_disable_jit:  # pyright: ignore[reportAttributeAccessIssue]
             return self.fun(*args, **kwargs)
         known = KnownStates()
-        _, call_jitted = self._make_jitted(known)
+        _, call_jitted = self._make_jitted(known, True)
 
         def attempt() -> Any:
             states = known.states
@@ -192,7 +279,9 @@ class JittedFunction:
         values = read_state_values(self._known.states)
         stage = getattr(self._jitted, method)
         if self._spread:
-            return stage(values, *args, **kwargs)
+            return stage(self._env_now(), values, *args, **kwargs)
+        if self._keyed:
+            return stage(values, args, kwargs, self._env_now())
         return stage(values, args, kwargs)
 
     def compile(self, *args: Any, **kwargs: Any) -> Any:
@@ -210,6 +299,9 @@ class JittedFunction:
         """Forget the compiled programs and the discovered States."""
         self._jitted.clear_cache()  # pyright: ignore[reportAttributeAccessIssue]
         self._known.clear()
+        self._env_keys, self._env_cache, self._env_seen = (), (None, None, ()), set()
+        self._keyed = self._spread
+        self._jitted, self._call_jitted = self._make_jitted(self._known, self._keyed)
 
     @property
     def states(self) -> list[Any]:

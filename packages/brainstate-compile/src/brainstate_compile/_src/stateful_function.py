@@ -12,7 +12,14 @@ import jax
 from jax.extend.core import ClosedJaxpr, jaxpr_as_fun
 
 from brainstate_core import State
-from brainstate_core.extend import is_recording, read_state_values, write_state_values
+from brainstate_core.extend import (
+    baked_keys,
+    environ_fingerprint,
+    is_recording,
+    read_state_values,
+    record_environ_reads,
+    write_state_values,
+)
 
 from .discovery import KnownStates, call_with_states, check_no_state_in, run_discovering
 
@@ -57,6 +64,8 @@ class _Trace(NamedTuple):
     state_avals: tuple[Any, ...]
     out_shapes: Any
     out_tree: Any
+    env_keys: tuple[str, ...]  # the settings the trace baked in, and their values' key
+    env: tuple
 
 
 def _avals(values: Sequence[Any]) -> tuple[Any, ...]:
@@ -70,7 +79,8 @@ class StatefulFunction:
     function touches; its outputs are the function's result followed by the new values of
     the States it writes. Traces are cached by the static arguments, the shapes/dtypes of
     the dynamic arguments and the shapes/dtypes of the States' values, so a State whose
-    shape changed is retraced rather than served a stale program.
+    shape changed is retraced rather than served a stale program; and by the values of the
+    ``environ`` settings the trace read (``dt``, ``fit`` ...), which it baked in.
 
     Args:
         fun: The function.
@@ -141,7 +151,11 @@ class StatefulFunction:
         nested = is_recording()
         if not nested:
             entry = self._cache.get(key)
-            if entry is not None and _avals([s._value for s in entry.states]) == entry.state_avals:
+            if (
+                entry is not None
+                and _avals([s._value for s in entry.states]) == entry.state_avals
+                and environ_fingerprint(entry.env_keys) == entry.env
+            ):
                 return entry
         static_pos = {i: args[i] for i in self.static_argnums if i < len(args)}
         static_kw = {k: kwargs[k] for k in self.static_argnames if k in kwargs}
@@ -162,10 +176,21 @@ class StatefulFunction:
                 return out, [v for v, w in zip(after, flags[-1]) if w]
 
             values = read_state_values(states)
-            jaxpr, shapes = jax.make_jaxpr(pure, return_shape=True)(values, dyn_args, dyn_kwargs)
+            with record_environ_reads() as reads:
+                jaxpr, shapes = jax.make_jaxpr(pure, return_shape=True)(
+                    values, dyn_args, dyn_kwargs
+                )
             written = flags[-1]
+            env_keys = tuple(baked_keys(reads))
             return _Trace(
-                jaxpr, states, written, _avals(values), shapes[0], jax.tree.structure(shapes[0])
+                jaxpr,
+                states,
+                written,
+                _avals(values),
+                shapes[0],
+                jax.tree.structure(shapes[0]),
+                env_keys,
+                environ_fingerprint(env_keys),
             )
 
         entry = run_discovering(known, attempt)

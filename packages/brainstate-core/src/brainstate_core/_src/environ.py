@@ -133,9 +133,19 @@ _BEHAVIORS: dict[str, Callable[[Any], Any]] = {}
 class _ContextFrames(threading.local):
     def __init__(self) -> None:
         self.frames: list[dict[str, Any]] = []
+        # dicts collecting the settings read while a transform traces (see `record_reads`)
+        self.reads: list[dict[str, Any]] = []
 
 
 _CONTEXTS = _ContextFrames()
+
+# Bumped by every change of any setting (global or in any thread's context): a value
+# computed from the settings stays valid while this and the computing thread are unchanged.
+_EPOCH = [0]
+
+
+def _bump_epoch() -> None:
+    _EPOCH[0] += 1
 
 
 # -- helpers -----------------------------------------------------------------------------
@@ -350,6 +360,7 @@ def set(
         if "precision" in values:
             jax.config.update("jax_enable_x64", values["precision"] == 64)
         _GLOBALS.update(values)
+        _bump_epoch()
         callbacks = [(_BEHAVIORS[k], v) for k, v in values.items() if k in _BEHAVIORS]
     for behavior, value in callbacks:
         behavior(value)
@@ -380,6 +391,15 @@ def get(key: str, default: Any = MISSING, desc: str | None = None) -> Any:
         >>> environ.get('no_such_setting', default=3)
         3
     """
+    value = _lookup(key, default, desc)
+    reads = _CONTEXTS.reads
+    if reads:  # a transform is tracing: it keys its compiled program on what was read
+        for collected in reads:
+            collected.setdefault(key, value)
+    return value
+
+
+def _lookup(key: str, default: Any, desc: str | None) -> Any:
     for frame in reversed(_CONTEXTS.frames):
         if key in frame:
             return frame[key]
@@ -418,6 +438,7 @@ def pop(key: str, default: Any = MISSING) -> Any:
     """
     with _LOCK:
         if key in _GLOBALS:
+            _bump_epoch()
             return _GLOBALS.pop(key)
     if default is not MISSING:
         return default
@@ -490,6 +511,7 @@ def context(**kwargs: Any) -> Iterator[dict[str, Any]]:
             stack.enter_context(jax.enable_x64(frame["precision"] == 64))
         frames = _CONTEXTS.frames
         frames.append(frame)
+        _bump_epoch()
         try:
             yield all()
         finally:
@@ -497,6 +519,7 @@ def context(**kwargs: Any) -> Iterator[dict[str, Any]]:
                 if frames[index] is frame:
                     del frames[index]
                     break
+            _bump_epoch()
 
 
 def get_dt() -> Any:
