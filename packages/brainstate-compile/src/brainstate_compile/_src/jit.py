@@ -21,7 +21,14 @@ from brainstate_core.extend import (
     set_raw_indexed,
 )
 
-from .discovery import KnownStates, Rediscover, call_with_states, check_no_state_in, run_discovering
+from .discovery import (
+    KnownStates,
+    Rediscover,
+    call_with_states,
+    check_no_state_in,
+    run_discovering,
+    run_hinted,
+)
 from .errors import EnvironRecompileWarning, diagnose_failed_call
 from .stateful_function import infer_static_args
 
@@ -249,14 +256,15 @@ class JittedFunction:
         known = KnownStates()
         _, call_jitted = self._make_jitted(known, True)
 
-        def attempt() -> Any:
+        def attempt() -> Any:  # no side effect: run_hinted may redo a successful attempt
             states = known.states
             out, new = call_jitted(read_state_values(states), args, kwargs)
-            for i, v in zip(known.write_index[(len(states), len(new))], new):
-                states[i].value = v
-            return out
+            return out, [states[i] for i in known.write_index[(len(states), len(new))]], new
 
-        return run_discovering(known, attempt)
+        out, written, new = run_hinted(self, known, attempt)
+        for s, v in zip(written, new):
+            s.value = v
+        return out
 
     # -- ahead-of-time API ----------------------------------------------------------------
     def lower(self, *args: Any, **kwargs: Any) -> Any:
