@@ -1,7 +1,5 @@
 """State-aware loops against plain-JAX/numpy references: values, gradients, errors."""
 
-import functools
-
 import hypothesis.strategies as st
 import jax
 import jax.numpy as jnp
@@ -544,78 +542,3 @@ def test_top_level_loop_with_a_progress_bar_flag_compiles_once(pbar, capsys):
     bc.for_loop(step, jnp.arange(10.0), pbar=pbar)
     assert len(traces) == n_first
     assert float(acc.value) == 2 * 45.0
-
-
-# -- nested loops: a loop traced inside another trace starts from its last State set -----------
-def test_nested_loops_trace_each_level_about_once():
-    a = bsc.State(jnp.zeros(()), name="a")
-    b = bsc.State(jnp.zeros(()), name="b")
-    count = {"inner": 0, "mid": 0}
-
-    def inner(i):
-        count["inner"] += 1
-        a.value = a.value + b.value + 1
-
-    def mid(i):
-        count["mid"] += 1
-        bc.for_loop(inner, jnp.arange(3))
-        b.value = b.value + 1
-
-    @bc.jit
-    def outer():
-        bc.for_loop(mid, jnp.arange(2))
-
-    outer()
-    # without the seed each level doubles: inner 8, mid 4
-    assert count == {"inner": 4, "mid": 3}
-    # a=0+1+1+1 (b=0) then +2+2+2 (b=1)
-    np.testing.assert_allclose([a.value, b.value], [9.0, 2.0])
-
-
-def test_a_seed_that_no_longer_fits_is_dropped():
-    a = bsc.State(jnp.zeros(()), name="a")
-    b = bsc.State(jnp.zeros(()), name="b")
-
-    def body(use_b, i):
-        if use_b:
-            b.value = b.value + 1
-        else:
-            a.value = a.value + 1
-
-    @bc.jit(static_argnums=0)
-    def run(use_b):
-        return bc.for_loop(functools.partial(body, use_b), jnp.arange(3))
-
-    shared = functools.partial(body, False)
-
-    @bc.jit(static_argnums=0)
-    def run_shared(use_b):
-        fn = shared if not use_b else functools.partial(body, True)
-        bc.for_loop(fn, jnp.arange(3))
-        bc.for_loop(fn, jnp.arange(2))
-
-    run(False)
-    run(True)
-    run_shared(False)
-    run_shared(True)
-    np.testing.assert_allclose([a.value, b.value], [3 + 5, 3 + 5])
-
-
-def test_nested_jit_called_with_states_local_to_the_trace_keeps_exact_writes():
-    total = bsc.State(jnp.zeros(()), name="total")
-
-    @bc.jit(static_argnums=0)
-    def add(state, x):
-        state.value = state.value + x
-        return state.value
-
-    @bc.jit
-    def outer(x):
-        local = bsc.State(jnp.ones(()), name="local")
-        y = add(local, x)  # the nested jit's States change from trace to trace
-        z = add(total, x)
-        return y + z
-
-    assert float(outer(2.0)) == 3.0 + 2.0
-    assert float(outer(2.0)) == 3.0 + 4.0
-    np.testing.assert_allclose(total.value, 4.0)

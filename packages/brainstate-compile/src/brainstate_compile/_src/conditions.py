@@ -11,7 +11,7 @@ from jax import lax
 from brainstate_core.extend import is_tracer, read_state_values, write_state_values
 
 from .carry import as_carry, check_carry
-from .discovery import KnownStates, call_with_states, check_no_state_in, run_hinted
+from .discovery import KnownStates, call_with_states, check_no_state_in, run_discovering
 
 __all__ = ["cond", "switch", "ifelse"]
 
@@ -47,7 +47,7 @@ def _stateful_branches(
         out, new_w = lax.switch(index, [wrap(b) for b in branches], w0, *operands)
         return out, write_states, new_w
 
-    out, write_states, new_w = run_hinted(branches[0], known, attempt)
+    out, write_states, new_w = run_discovering(known, attempt)
     write_state_values(write_states, new_w)
     return out
 

@@ -11,14 +11,13 @@ later trace succeeds at once.
 from __future__ import annotations
 
 import threading
-import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import jax
 
 from brainstate_core import State, StateTraceError
-from brainstate_core.extend import StateTraceStack, get_raw_values, is_tracer, tracer_is_live
+from brainstate_core.extend import StateTraceStack, get_raw_values
 
 from .errors import diagnose_failed_call
 
@@ -27,7 +26,6 @@ __all__ = [
     "Rediscover",
     "call_with_states",
     "run_discovering",
-    "run_hinted",
     "check_no_state_in",
     "describe_states",
 ]
@@ -50,16 +48,7 @@ class KnownStates:
     against an older, shorter set stay valid for that prefix.
     """
 
-    __slots__ = (
-        "_index",
-        "_lock",
-        "states",
-        "touched",
-        "touched_written",
-        "write_index",
-        "write_states",
-        "written",
-    )
+    __slots__ = ("_index", "_lock", "states", "write_index", "write_states", "written")
 
     def __init__(self) -> None:
         self.states: list[State] = []
@@ -71,9 +60,6 @@ class KnownStates:
         self.write_states: dict[tuple[int, int], tuple[State, ...]] = {}
         self._index: dict[int, int] = {}
         self._lock = threading.Lock()
-        # ids of the States the current attempt's calls touched / wrote (see `run_hinted`)
-        self.touched: set[int] = set()
-        self.touched_written: set[int] = set()
 
     def register_written(self, n: int) -> tuple[int, ...]:
         """The indices below ``n`` flagged as written now; remembered under ``(n, count)``.
@@ -115,21 +101,6 @@ class KnownStates:
                 self.states, self.written = states, written
         return changed
 
-    def seed(self, states: Sequence[State], written: Sequence[bool]) -> None:
-        """Start a fresh set from States found by an earlier trace (see :func:`run_hinted`)."""
-        with self._lock:
-            for s, w in zip(states, written):
-                if id(s) not in self._index:
-                    self._index[id(s)] = len(self.states)
-                    self.states.append(s)
-                    self.written.append(w)
-
-    def is_exactly(self, ids: set[int], written_ids: set[int]) -> bool:
-        """Whether this set holds exactly the States ``ids``, written exactly ``written_ids``."""
-        mine = {id(s) for s in self.states}
-        mine_written = {id(s) for s, w in zip(self.states, self.written) if w}
-        return mine == ids and mine_written == written_ids
-
     def split(self) -> tuple[list[State], list[State]]:
         """``(written_states, read_only_states)``, each in first-access order."""
         w = [s for s, f in zip(self.states, self.written) if f]
@@ -140,7 +111,6 @@ class KnownStates:
         with self._lock:
             self.states, self.written, self._index = [], [], {}
             self.write_index, self.write_states = {}, {}
-            self.touched, self.touched_written = set(), set()
 
 
 def call_with_states(
@@ -186,8 +156,6 @@ def call_with_states(
     if known.absorb(recorder) or _touched_others(recorder, states):
         # the set grew; or another thread grew it first while this trace was given less
         raise Rediscover(known)
-    known.touched.update(id(s) for s in recorder.states)
-    known.touched_written.update(id(s) for s, w in zip(recorder.states, recorder.been_written) if w)
     return out, after
 
 
@@ -203,7 +171,6 @@ def run_discovering(known: KnownStates, attempt: Callable[[], Any]) -> Any:
     :class:`JitError` (as :func:`jit` does), not as XLA's runtime error.
     """
     for _ in range(_MAX_DISCOVERY_ROUNDS):
-        known.touched, known.touched_written = set(), set()
         try:
             return attempt()
         except Rediscover as e:
@@ -215,47 +182,6 @@ def run_discovering(known: KnownStates, attempt: Callable[[], Any]) -> Any:
     raise StateTraceError(  # pragma: no cover - a function would need to touch new States forever
         f"the set of States kept changing over {_MAX_DISCOVERY_ROUNDS} traces; a function "
         "must touch the same States each time it is traced with the same arguments."
-    )
-
-
-# owner (a user function, a jitted function) -> the States its last nested trace used, as
-# weak references with their written flags
-_HINTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def run_hinted(owner: Any, known: KnownStates, attempt: Callable[[], Any]) -> Any:
-    """:func:`run_discovering` for a transform traced inside another one, which starts
-    each trace with a fresh (empty) ``known``: seed it with the States that ``owner``'s
-    previous trace used, so that a nested loop is traced once instead of twice.
-
-    A seed is only a guess: States that died, or hold tracers of a finished trace (they
-    were local to it), are left out; and when the trace touched other States than the
-    seed, or wrote others, it is redone from an empty set, so the result is always what
-    discovery from scratch gives. ``attempt`` must therefore have no side effect (it
-    returns what to write; the caller writes after this returns).
-    """
-    try:
-        hint = _HINTS.get(owner)
-    except TypeError:  # not weak-referenceable
-        return run_discovering(known, attempt)
-    seeded = False
-    if hint is not None:
-        alive = [(ref(), w) for ref, w in hint]
-        usable = [(s, w) for s, w in alive if s is not None and not _holds_dead_tracer(s)]
-        if usable:
-            known.seed([s for s, _ in usable], [w for _, w in usable])
-            seeded = True
-    result = run_discovering(known, attempt)
-    if seeded and not known.is_exactly(known.touched, known.touched_written):
-        known.clear()
-        result = run_discovering(known, attempt)
-    _HINTS[owner] = tuple((weakref.ref(s), w) for s, w in zip(known.states, known.written))
-    return result
-
-
-def _holds_dead_tracer(state: State) -> bool:
-    return any(
-        is_tracer(leaf) and not tracer_is_live(leaf) for leaf in jax.tree.leaves(state._value)
     )
 
 

@@ -21,14 +21,7 @@ from brainstate_core.extend import (
     set_raw_indexed,
 )
 
-from .discovery import (
-    KnownStates,
-    Rediscover,
-    call_with_states,
-    check_no_state_in,
-    run_discovering,
-    run_hinted,
-)
+from .discovery import KnownStates, Rediscover, call_with_states, check_no_state_in, run_discovering
 from .errors import EnvironRecompileWarning, diagnose_failed_call
 from .stateful_function import infer_static_args
 
@@ -256,15 +249,14 @@ class JittedFunction:
         known = KnownStates()
         _, call_jitted = self._make_jitted(known, True)
 
-        def attempt() -> Any:  # no side effect: run_hinted may redo a successful attempt
+        def attempt() -> Any:
             states = known.states
             out, new = call_jitted(read_state_values(states), args, kwargs)
-            return out, [states[i] for i in known.write_index[(len(states), len(new))]], new
+            for i, v in zip(known.write_index[(len(states), len(new))], new):
+                states[i].value = v
+            return out
 
-        out, written, new = run_hinted(self, known, attempt)
-        for s, v in zip(written, new):
-            s.value = v
-        return out
+        return run_discovering(known, attempt)
 
     # -- ahead-of-time API ----------------------------------------------------------------
     def lower(self, *args: Any, **kwargs: Any) -> Any:

@@ -23,13 +23,7 @@ from brainstate_core.extend import (
 )
 
 from .carry import as_carry, check_carry
-from .discovery import (
-    KnownStates,
-    call_with_states,
-    check_no_state_in,
-    run_discovering,
-    run_hinted,
-)
+from .discovery import KnownStates, call_with_states, check_no_state_in, run_discovering
 from .jit import JittedFunction
 from .progress_bar import ProgressBar, as_progress_bar
 
@@ -95,10 +89,7 @@ def _stateful_scan(
             )
             if compiled is not None:
                 return compiled(init, xs)
-    owner = cache[0] if cache is not None else f
-    return _stateful_scan_traced(
-        f, init, xs, length, reverse, unroll, pbar, where, scan_impl, owner
-    )
+    return _stateful_scan_traced(f, init, xs, length, reverse, unroll, pbar, where, scan_impl)
 
 
 _TOP_LEVEL_LOOPS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -136,7 +127,7 @@ def _top_level_loop(
                 if fn is None:  # pragma: no cover - the entry dies with its function
                     raise RuntimeError(f"{where}: the loop body was garbage-collected")
                 return _stateful_scan_traced(
-                    body_factory(fn), init, xs, n, reverse, unroll, bar, where, scan_impl, fn
+                    body_factory(fn), init, xs, n, reverse, unroll, bar, where, scan_impl
                 )
 
             run.__qualname__ = where
@@ -154,7 +145,6 @@ def _stateful_scan_traced(
     pbar: ProgressBar | bool | int | None,
     where: str,
     scan_impl: ScanImpl,
-    owner: Any = None,
 ) -> tuple[Any, Any]:
     n = _loop_length(xs, length, where)
     bar = as_progress_bar(pbar)
@@ -188,10 +178,7 @@ def _stateful_scan_traced(
         )
         return carry, ys, write_states, final
 
-    if owner is None:
-        carry, ys, write_states, final = run_discovering(known, attempt)
-    else:
-        carry, ys, write_states, final = run_hinted(owner, known, attempt)
+    carry, ys, write_states, final = run_discovering(known, attempt)
     write_state_values(write_states, final)
     return carry, ys
 
@@ -469,7 +456,7 @@ def while_loop(
         val, final = lax.while_loop(cond, body, (init_val, carry0))
         return val, write_states, final
 
-    val, write_states, final = run_hinted(body_fun, known, attempt)
+    val, write_states, final = run_discovering(known, attempt)
     write_state_values(write_states, final)
     return val
 
