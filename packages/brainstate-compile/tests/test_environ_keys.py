@@ -160,3 +160,64 @@ def test_disable_jit_reads_settings_eagerly(disable):
     with jax.disable_jit(disable), environ.context(fit=True):
         f(1.0)
     np.testing.assert_allclose(s.value, 1.0)
+
+
+def test_a_setting_read_traced_then_concrete_is_keyed():
+    @bc.jit
+    def k(x):
+        with environ.context(t=x):
+            y = environ.get("t")  # traced: an input
+        return y + environ.get("t")  # concrete: baked in, so keyed
+
+    with environ.context(t=1.0):
+        assert float(k(0.0)) == 1.0
+    with environ.context(t=5.0):
+        assert float(k(0.0)) == 5.0
+
+
+@pytest.mark.parametrize("static", [False, True])
+def test_arguments_named_like_the_internal_parameters(static):
+    def f(x, env=0.0, state_values=0.0, known=0.0, n=1):
+        return x + env + state_values + known + n
+
+    jitted = bc.jit(static_argnames="n")(f) if static else bc.jit(f)
+    assert float(jitted(1.0, env=2.0, state_values=3.0, known=4.0, n=5)) == 15.0
+
+
+def test_an_opaque_setting_keys_by_identity():
+    class Opaque:
+        __hash__ = None  # unhashable, not a pytree
+
+        def __init__(self, v):
+            self.v = v
+
+    s = bsc.State(jnp.zeros(()), name="s")
+
+    @bc.jit
+    def f():
+        s.value = s.value + environ.get("opaque").v
+
+    a, b = Opaque(1.0), Opaque(10.0)
+    with environ.context(opaque=a):
+        f()
+    with environ.context(opaque=b):
+        f()
+    with environ.context(opaque=a):
+        f()
+    np.testing.assert_allclose(s.value, 12.0)
+
+
+def test_the_recompile_warning_points_at_the_caller():
+    s = bsc.State(jnp.zeros(()), name="s")
+
+    @bc.jit
+    def step():
+        s.value = s.value + environ.get("t")
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for k in range(10):
+            with environ.context(t=float(k)):
+                step()
+    ours = [w for w in caught if issubclass(w.category, bc.EnvironRecompileWarning)]
+    assert ours and ours[0].filename == __file__

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import os
+import sys
 import warnings
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
@@ -41,23 +43,35 @@ def _warn_environ_recompiles(where: str, seen: set[tuple]) -> None:
         for key, fingerprint in env:
             values.setdefault(key, set()).add(fingerprint)
     changing = sorted(k for k, v in values.items() if len(v) > 1)
-    warnings.warn(
+    warnings.warn_explicit(
         f"{where} has been compiled for {len(seen)} different values of the setting(s) "
         f"{changing}, which its code reads and which every compiled program bakes in. A "
         "setting that changes from call to call recompiles every time: pass the changing "
         "value as an argument, or run the loop itself compiled (`bst.compile.for_loop`), "
         "where `t`/`i` are traced.",
         EnvironRecompileWarning,
-        stacklevel=4,
+        *_user_frame(),
     )
 
 
-class _RunEagerly(Exception):
+def _user_frame() -> tuple[str, int]:
+    """File and line of the innermost caller outside this package (for warnings)."""
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    frame = sys._getframe(1)
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(here):
+        frame = frame.f_back
+    if frame is None:  # pragma: no cover - always called from user code
+        return "<unknown>", 0
+    return frame.f_code.co_filename, frame.f_lineno
+
+
+class _DisabledJitCall(Exception):
     """Raised by the traced function when ``jax.disable_jit`` made jax.jit call it eagerly."""
 
 
-def _staging() -> bool:
-    # Inside a JAX trace (lowering), new arrays are tracers; under an eager call they are not.
+def _inside_jax_trace() -> bool:
+    # Under disable_jit, jax.jit calls the function with concrete values, but `.lower()`,
+    # `make_jaxpr` and `eval_shape` still trace it: there, new arrays are tracers.
     return isinstance(jax.numpy.zeros((), bool), Tracer)
 
 
@@ -157,10 +171,11 @@ class JittedFunction:
         args: tuple,
         kwargs: dict,
         env: tuple = (),
+        /,
     ) -> Any:
-        if jax.config.jax_disable_jit and not _staging():  # pyright: ignore[reportAttributeAccessIssue]
+        if jax.config.jax_disable_jit and not _inside_jax_trace():  # pyright: ignore[reportAttributeAccessIssue]
             # jax.jit calls us directly under disable_jit; run the user's function instead
-            raise _RunEagerly
+            raise _DisabledJitCall
         states = known.states[: len(state_values)]
         reads: dict[str, Any] = {}
         try:
@@ -169,9 +184,13 @@ class JittedFunction:
                     self.fun, args, kwargs, states, state_values, known, where=self._where
                 )
         finally:  # also when the State set grew: the next trace then keys on both at once
-            new_keys = [k for k in baked_keys(reads) if k not in self._env_keys]
+            keyed_on = {key for key, _ in env}  # what this very program is keyed on
+            new_keys = [k for k in baked_keys(reads) if k not in keyed_on]
             if new_keys:
-                self._env_keys = (*self._env_keys, *new_keys)
+                self._env_keys = (
+                    *self._env_keys,
+                    *(k for k in new_keys if k not in self._env_keys),
+                )
                 if known is self._known and not self._keyed:  # from now on, key programs
                     self._keyed = True
                     self._jitted, self._call_jitted = self._make_jitted(known, True)
@@ -181,7 +200,7 @@ class JittedFunction:
         return out, [after[i] for i in known.register_written(len(state_values))]
 
     def _pure_spread(
-        self, known: KnownStates, env: tuple, state_values: list, *args: Any, **kwargs: Any
+        self, known: KnownStates, env: tuple, state_values: list, /, *args: Any, **kwargs: Any
     ) -> Any:
         return self._pure(known, state_values, args, kwargs, env)
 
@@ -215,8 +234,9 @@ class JittedFunction:
             out, new = self._call_jitted([s._value for s in states], args, kwargs)
         except Exception as e:
             return self._call_slow(e, args, kwargs)
-        # Only `_value` is written: a State's tracer flag stays as conservative as it was
-        # (outputs are tracers exactly when the inputs were, inside a plain JAX transform).
+        # Only `_value` is written; the tracer flag is left as it was. (Called inside a plain
+        # `jax.jit`, which records nothing, the outputs are that trace's tracers: a State
+        # written there leaks them like any State written inside a plain JAX transform.)
         for s, v in zip(known.write_states[(len(states), len(new))], new):
             s._value = v
         return out
@@ -226,7 +246,7 @@ class JittedFunction:
         # plain Python; any other failure gets diagnosed.
         known = self._known
         while True:
-            if isinstance(err, _RunEagerly):
+            if isinstance(err, _DisabledJitCall):
                 return self.fun(*args, **kwargs)
             states = known.states
             if isinstance(err, Rediscover) and err.known is known:

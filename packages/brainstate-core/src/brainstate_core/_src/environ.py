@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import itertools
 import operator
 import os
 import re
@@ -44,7 +45,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .errors import EnvironError
-from .jax_compat import backends_initialized
+from .jax_compat import backends_initialized, is_tracer
 from .missing import MISSING
 from .mixin import Mode
 
@@ -139,13 +140,25 @@ class _ContextFrames(threading.local):
 
 _CONTEXTS = _ContextFrames()
 
-# Bumped by every change of any setting (global or in any thread's context): a value
+# Renewed by every change of any setting (global or in any thread's context): a value
 # computed from the settings stays valid while this and the computing thread are unchanged.
+# `next` on a count is atomic, so concurrent changes never reuse an epoch.
+_EPOCHS = itertools.count(1)
 _EPOCH = [0]
 
 
 def _bump_epoch() -> None:
-    _EPOCH[0] += 1
+    _EPOCH[0] = next(_EPOCHS)
+
+
+def _traced(value: Any) -> bool:
+    """Whether ``value`` holds a tracer (a setting a trace reads as an input, not a constant)."""
+    if is_tracer(value):
+        return True
+    try:
+        return builtins.any(is_tracer(leaf) for leaf in jax.tree.leaves(value))
+    except Exception:  # not a pytree jax can walk: a plain object
+        return False
 
 
 # -- helpers -----------------------------------------------------------------------------
@@ -395,7 +408,9 @@ def get(key: str, default: Any = MISSING, desc: str | None = None) -> Any:
     reads = _CONTEXTS.reads
     if reads:  # a transform is tracing: it keys its compiled program on what was read
         for collected in reads:
-            collected.setdefault(key, value)
+            # a concrete read wins over a traced one: the program bakes the constant in
+            if key not in collected or (_traced(collected[key]) and not _traced(value)):
+                collected[key] = value
     return value
 
 

@@ -26,7 +26,8 @@ __all__ = ["record_environ_reads", "environ_fingerprint", "environ_epoch", "bake
 
 @contextlib.contextmanager
 def record_environ_reads() -> Iterator[dict[str, Any]]:
-    """Collect, in this thread, the first value read of each setting inside the block.
+    """Collect, in this thread, the value read of each setting inside the block (the first
+    concrete one, else the first traced one).
 
     Examples:
         >>> from brainstate_core import environ
@@ -50,7 +51,7 @@ def record_environ_reads() -> Iterator[dict[str, Any]]:
 
 def baked_keys(reads: dict[str, Any]) -> list[str]:
     """The settings of ``reads`` whose values a trace baked in (all but tracers)."""
-    return [key for key, value in reads.items() if not _holds_tracer(value)]
+    return [key for key, value in reads.items() if not environ._traced(value)]
 
 
 def environ_epoch() -> tuple[int, int]:
@@ -75,15 +76,6 @@ class _Absent:
 _ABSENT = _Absent()
 
 
-def _holds_tracer(value: Any) -> bool:
-    if is_tracer(value):
-        return True
-    try:
-        return any(is_tracer(leaf) for leaf in jax.tree.leaves(value))
-    except Exception:  # not a pytree jax can walk: a plain object
-        return False
-
-
 def _fingerprint(value: Any) -> Any:
     if value is _ABSENT:
         return value
@@ -106,6 +98,21 @@ def _leaf_fingerprint(leaf: Any) -> Any:
         return (array.dtype.str, array.shape, array.tobytes())
     try:
         hash(leaf)
-    except TypeError:
-        return (type(leaf), repr(leaf))
+    except TypeError:  # an opaque object: only the very same object is the same value
+        return _ByIdentity(leaf)
     return (type(leaf), leaf)
+
+
+class _ByIdentity:
+    """Keys an unhashable object by identity; holding it keeps its id from being reused."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj: Any) -> None:
+        self.obj = obj
+
+    def __hash__(self) -> int:
+        return id(self.obj)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _ByIdentity) and other.obj is self.obj
