@@ -351,9 +351,9 @@ def jit(
     attribute, global). Their values enter the compiled program as arguments and the values
     of the States it writes are written back after each call. Programs are also keyed on
     the ``environ`` settings ``fun`` read while traced (a new ``dt`` or ``fit`` compiles
-    once for the new value). Usable as a decorator with or without arguments. Other keyword arguments (``in_shardings``, ``out_shardings``,
-    ``keep_unused``, ``device``, ``backend``, ``inline``, ``abstracted_axes``, ...) go to
-    ``jax.jit``.
+    once for the new value). Usable as a decorator with or without arguments. Other keyword
+    arguments (``in_shardings``, ``out_shardings``, ``keep_unused``, ``device``,
+    ``backend``, ``inline``, ``abstracted_axes``, ...) go to ``jax.jit``.
 
     Args:
         fun: The function to compile.
