@@ -45,9 +45,10 @@ import jax.numpy as jnp
 import numpy as np
 
 from .errors import EnvironError
-from .jax_compat import backends_initialized, is_tracer
+from .jax_compat import backends_initialized
 from .missing import MISSING
 from .mixin import Mode
+from .state import _holds_tracer
 
 __all__ = [
     "set",
@@ -149,16 +150,6 @@ _EPOCH = [0]
 
 def _bump_epoch() -> None:
     _EPOCH[0] = next(_EPOCHS)
-
-
-def _traced(value: Any) -> bool:
-    """Whether ``value`` holds a tracer (a setting a trace reads as an input, not a constant)."""
-    if is_tracer(value):
-        return True
-    try:
-        return builtins.any(is_tracer(leaf) for leaf in jax.tree.leaves(value))
-    except Exception:  # not a pytree jax can walk: a plain object
-        return False
 
 
 # -- helpers -----------------------------------------------------------------------------
@@ -409,7 +400,7 @@ def get(key: str, default: Any = MISSING, desc: str | None = None) -> Any:
     if reads:  # a transform is tracing: it keys its compiled program on what was read
         for collected in reads:
             # a concrete read wins over a traced one: the program bakes the constant in
-            if key not in collected or (_traced(collected[key]) and not _traced(value)):
+            if key not in collected or (_holds_tracer(collected[key]) and not _holds_tracer(value)):
                 collected[key] = value
     return value
 

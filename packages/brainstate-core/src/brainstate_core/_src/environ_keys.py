@@ -20,6 +20,7 @@ import numpy as np
 
 from . import environ
 from .jax_compat import is_tracer
+from .state import _holds_tracer
 
 __all__ = ["record_environ_reads", "environ_fingerprint", "environ_epoch", "baked_keys"]
 
@@ -51,7 +52,7 @@ def record_environ_reads() -> Iterator[dict[str, Any]]:
 
 def baked_keys(reads: dict[str, Any]) -> list[str]:
     """The settings of ``reads`` whose values a trace baked in (all but tracers)."""
-    return [key for key, value in reads.items() if not environ._traced(value)]
+    return [key for key, value in reads.items() if not _holds_tracer(value)]
 
 
 def environ_epoch() -> tuple[int, int]:

@@ -20,7 +20,7 @@ from brainstate_core import HiddenState, ShortTermState, environ
 from .dynamics import Dynamics
 from .exp_euler import exp_euler_step
 from .init import Constant, param
-from .units import in_unit, magnitude
+from .units import in_unit, magnitude, stamp_time
 
 __all__ = ["ALIF", "IF", "LIF", "LIFRef", "Neuron"]
 
@@ -269,12 +269,10 @@ class LIFRef(LIF):
         V = self.sum_delta_inputs(V)
         refractory = (t - self.last_spike_time.value) < self.tau_ref
         self.V.value = u.math.where(refractory, last_v, V)
-        # `s·t + (1 - s)·last` with s in {0, 1} is exactly `where(spiked, t, last)`; XLA's
-        # CPU backend compiles this form into a vectorized loop and the `where` into a
-        # scalar one (5x slower: a quarter of a COBA network's step)
-        spiked = (self.V.value >= self.V_th).astype(u.get_mantissa(self.V.value).dtype)
-        last = self.last_spike_time.value
-        self.last_spike_time.value = jax.lax.stop_gradient(spiked * t + (1.0 - spiked) * last)
+        spiked = self.V.value >= self.V_th
+        self.last_spike_time.value = jax.lax.stop_gradient(
+            stamp_time(spiked, t, self.last_spike_time.value)
+        )
         return self.get_spike()
 
 

@@ -18,7 +18,7 @@ from brainstate_core import HiddenState, ShortTermState, environ
 from .dynamics import Dynamics
 from .exp_euler import exp_euler_step
 from .init import Constant, ZeroInit, param
-from .units import in_unit, time_step
+from .units import in_unit, stamp_time, time_step
 
 __all__ = ["AMPA", "STD", "STP", "Alpha", "AlignPost", "DualExpon", "Expon", "GABAa", "Synapse"]
 
@@ -241,7 +241,7 @@ class AMPA(Synapse):
 
     def update(self, pre_spike: Any) -> Any:
         t = in_unit(environ.get("t", desc="the current time"), u.ms, "t", self._label())
-        arrival = u.math.where(pre_spike, t, self.spike_arrival_time.value)
+        arrival = stamp_time(pre_spike, t, self.spike_arrival_time.value)
         self.spike_arrival_time.value = arrival
         TT = ((t - arrival) < self.T_duration) * self.T
         self.g.value = exp_euler_step(self.dg, self.g.value, t, TT)

@@ -6,10 +6,11 @@ from typing import Any
 
 import brainunit as u
 import jax
+import jax.numpy as jnp
 
 from brainstate_core import State
 
-__all__ = ["in_unit", "magnitude", "time_step"]
+__all__ = ["in_unit", "magnitude", "time_step", "stamp_time"]
 
 
 def in_unit(value: Any, unit: u.Unit, name: str, owner: Any) -> Any:
@@ -53,3 +54,15 @@ def magnitude(x: Any) -> Any:
 def time_step(dt: Any) -> Any:
     """``dt`` in time units: a plain number is in milliseconds."""
     return dt if isinstance(dt, u.Quantity) else dt * u.ms
+
+
+def stamp_time(event: Any, t: Any, last: Any) -> Any:
+    """``t`` where ``event`` is nonzero, ``last`` elsewhere: exactly ``where(event, t, last)``.
+
+    Written as ``s·t + (1 - s)·last`` with ``s`` in {0, 1} (exact for finite values): XLA's
+    CPU backend compiles this into a vectorized loop, but compiles the ``where`` (whose
+    predicate comes from another array than the State it updates) into a scalar one, five
+    times slower; in a COBA network that was a quarter of the step.
+    """
+    s = (jnp.asarray(u.get_mantissa(event)) != 0).astype(u.get_mantissa(last).dtype)
+    return s * t + (1.0 - s) * last
