@@ -24,6 +24,7 @@ from ._src.environ_keys import (
     environ_epoch as environ_epoch,
     environ_fingerprint as environ_fingerprint,
     record_environ_reads as record_environ_reads,
+    report_environ_reads as report_environ_reads,
 )
 from ._src.jax_compat import is_tracer as is_tracer, tracer_is_live as tracer_is_live
 from ._src.pretty_repr import (
@@ -55,6 +56,7 @@ __all__ = [
     "StateCatcher",
     "TRACE_CONTEXT",
     "record_environ_reads",
+    "report_environ_reads",
     "baked_keys",
     "environ_fingerprint",
     "environ_epoch",

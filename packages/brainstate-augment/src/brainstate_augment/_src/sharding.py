@@ -243,7 +243,7 @@ def _call_discovering(
         raise
     except Exception:
         given = {id(s) for s in states}
-        grew = known.absorb(probe)
+        grew = known.absorb(probe.states, probe.been_written)
         if grew or any(id(s) not in given for s in probe.states):
             raise Rediscover(known) from None
         raise

@@ -216,7 +216,7 @@ def seed_known(known: KnownStates, states: list[State]) -> None:
         rec = StateTraceStack(name="declared States")
         for s in missing:
             rec.record(s, False)
-        known.absorb(rec)
+        known.absorb(rec.states, rec.been_written)
 
 
 def batched_write_error(state: State, where: str) -> BatchAxisError:

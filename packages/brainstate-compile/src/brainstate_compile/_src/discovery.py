@@ -20,6 +20,8 @@ from brainstate_core import State, StateTraceError
 from brainstate_core.extend import StateTraceStack, get_raw_values
 
 from .errors import diagnose_failed_call
+from .jaxpr_trace import inside_jax_trace
+from .recorded_call import RecordedCall, find_recorded, record_call, replay_call
 
 __all__ = [
     "KnownStates",
@@ -31,6 +33,7 @@ __all__ = [
 ]
 
 _MAX_DISCOVERY_ROUNDS = 64
+_RECORDINGS_KEPT = 4
 
 
 class Rediscover(Exception):
@@ -48,7 +51,15 @@ class KnownStates:
     against an older, shorter set stay valid for that prefix.
     """
 
-    __slots__ = ("_index", "_lock", "states", "write_index", "write_states", "written")
+    __slots__ = (
+        "_index",
+        "_lock",
+        "states",
+        "traces",
+        "write_index",
+        "write_states",
+        "written",
+    )
 
     def __init__(self) -> None:
         self.states: list[State] = []
@@ -60,6 +71,9 @@ class KnownStates:
         self.write_states: dict[tuple[int, int], tuple[State, ...]] = {}
         self._index: dict[int, int] = {}
         self._lock = threading.Lock()
+        # function -> traces recorded while this set grew, replayed by the retraces that
+        # follow (see `call_with_states`); emptied once discovery settles
+        self.traces: dict[int, list[RecordedCall]] = {}
 
     def register_written(self, n: int) -> tuple[int, ...]:
         """The indices below ``n`` flagged as written now; remembered under ``(n, count)``.
@@ -82,12 +96,12 @@ class KnownStates:
     def index(self, state: State) -> int | None:
         return self._index.get(id(state))
 
-    def absorb(self, recorder: StateTraceStack) -> bool:
-        """Add the recorder's States and written flags; return whether anything changed."""
+    def absorb(self, touched: Sequence[State], touched_written: Sequence[bool]) -> bool:
+        """Add States and their written flags; return whether anything changed."""
         changed = False
         with self._lock:
             states, written = list(self.states), list(self.written)
-            for s, w in zip(recorder.states, recorder.been_written):
+            for s, w in zip(touched, touched_written):
                 i = self._index.get(id(s))
                 if i is None:
                     self._index[id(s)] = len(states)
@@ -111,6 +125,7 @@ class KnownStates:
         with self._lock:
             self.states, self.written, self._index = [], [], {}
             self.write_index, self.write_states = {}, {}
+            self.traces = {}
 
 
 def call_with_states(
@@ -129,11 +144,44 @@ def call_with_states(
     Returns the output and the values of ``states`` after the call. Every State is back to
     its value from before the call when this returns or raises.
 
+    Inside a JAX trace, the call is recorded as a jaxpr (see :mod:`.recorded_call`): when
+    ``known`` grows, the trace that follows replays it instead of running ``fun`` again.
+
     Raises:
         Rediscover: ``fun`` touched a State outside ``states``, or wrote one that ``known``
             had as read-only; ``known`` has grown and the caller should trace again.
         StateTraceError: ``allow_write`` is False and ``fun`` wrote a State.
     """
+    if not inside_jax_trace():  # eager (e.g. under jax.disable_jit): plain Python
+        return _call_eagerly(fun, args, kwargs, states, values, known, where, allow_write)
+    recorded = known.traces.get(id(fun))
+    rec = find_recorded(recorded or (), fun, args, kwargs, states, values, allow_write)
+    if rec is None:
+        rec = record_call(fun, args, kwargs, states, values, where=where, allow_write=allow_write)
+        # kept for the retraces of this discovery (a sibling call, e.g. the body next to
+        # this loop condition, may grow the set); the last few per function
+        kept = known.traces.setdefault(id(fun), [])
+        kept.append(rec)
+        del kept[:-_RECORDINGS_KEPT]
+        if known.absorb(rec.touched, rec.touched_written) or _touched_others(
+            rec.touched, states
+        ):  # the set grew; or another thread grew it first while this trace was given less
+            raise Rediscover(known)
+    elif known.absorb(rec.touched, rec.touched_written):
+        raise Rediscover(known)
+    return replay_call(rec, args, kwargs, states, values)
+
+
+def _call_eagerly(
+    fun: Callable[..., Any],
+    args: Sequence[Any],
+    kwargs: dict[str, Any],
+    states: Sequence[State],
+    values: Sequence[Any],
+    known: KnownStates,
+    where: str,
+    allow_write: bool,
+) -> tuple[Any, list[Any]]:
     saved = get_raw_values(states)
     for s, v in zip(states, values):
         s.restore_value(v)
@@ -153,15 +201,16 @@ def call_with_states(
         recorder.recover_original_values()
         for s, v in zip(states, saved):
             s.restore_value(v)
-    if known.absorb(recorder) or _touched_others(recorder, states):
-        # the set grew; or another thread grew it first while this trace was given less
+    if known.absorb(recorder.states, recorder.been_written) or _touched_others(
+        recorder.states, states
+    ):
         raise Rediscover(known)
     return out, after
 
 
-def _touched_others(recorder: StateTraceStack, states: Sequence[State]) -> bool:
+def _touched_others(touched: Sequence[State], states: Sequence[State]) -> bool:
     given = {id(s) for s in states}
-    return any(id(s) not in given for s in recorder.states)
+    return any(id(s) not in given for s in touched)
 
 
 def run_discovering(known: KnownStates, attempt: Callable[[], Any]) -> Any:
@@ -172,13 +221,16 @@ def run_discovering(known: KnownStates, attempt: Callable[[], Any]) -> Any:
     """
     for _ in range(_MAX_DISCOVERY_ROUNDS):
         try:
-            return attempt()
+            result = attempt()
         except Rediscover as e:
             if e.known is not known:
                 raise
         except Exception as e:
             diagnose_failed_call(e, (), "")
             raise
+        else:
+            known.traces.clear()  # discovery settled: the recorded calls served their purpose
+            return result
     raise StateTraceError(  # pragma: no cover - a function would need to touch new States forever
         f"the set of States kept changing over {_MAX_DISCOVERY_ROUNDS} traces; a function "
         "must touch the same States each time it is traced with the same arguments."

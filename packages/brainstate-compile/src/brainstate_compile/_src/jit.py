@@ -10,7 +10,6 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import jax
-from jax.core import Tracer
 
 from brainstate_core.extend import (
     TRACE_CONTEXT,
@@ -25,6 +24,7 @@ from brainstate_core.extend import (
 
 from .discovery import KnownStates, Rediscover, call_with_states, check_no_state_in, run_discovering
 from .errors import EnvironRecompileWarning, diagnose_failed_call
+from .jaxpr_trace import inside_jax_trace
 from .stateful_function import infer_static_args
 
 __all__ = ["jit", "JittedFunction"]
@@ -67,12 +67,6 @@ def _user_frame() -> tuple[str, int]:
 
 class _DisabledJitCall(Exception):
     """Raised by the traced function when ``jax.disable_jit`` made jax.jit call it eagerly."""
-
-
-def _inside_jax_trace() -> bool:
-    # Under disable_jit, jax.jit calls the function with concrete values, but `.lower()`,
-    # `make_jaxpr` and `eval_shape` still trace it: there, new arrays are tracers.
-    return isinstance(jax.numpy.zeros((), bool), Tracer)
 
 
 def _as_tuple(x: int | Iterable[int] | None) -> tuple[int, ...]:
@@ -173,7 +167,7 @@ class JittedFunction:
         env: tuple = (),
         /,
     ) -> Any:
-        if jax.config.jax_disable_jit and not _inside_jax_trace():  # pyright: ignore[reportAttributeAccessIssue]
+        if jax.config.jax_disable_jit and not inside_jax_trace():  # pyright: ignore[reportAttributeAccessIssue]
             # jax.jit calls us directly under disable_jit; run the user's function instead
             raise _DisabledJitCall
         states = known.states[: len(state_values)]
@@ -196,6 +190,7 @@ class JittedFunction:
                     self._jitted, self._call_jitted = self._make_jitted(known, True)
         if new_keys:  # this program was keyed without them: trace again with them
             raise Rediscover(known)
+        known.traces.clear()  # discovery settled: recordings of the call are not needed
         check_no_state_in(out, self._where)
         return out, [after[i] for i in known.register_written(len(state_values))]
 

@@ -396,13 +396,16 @@ def get(key: str, default: Any = MISSING, desc: str | None = None) -> Any:
         3
     """
     value = _lookup(key, default, desc)
-    reads = _CONTEXTS.reads
-    if reads:  # a transform is tracing: it keys its compiled program on what was read
-        for collected in reads:
-            # a concrete read wins over a traced one: the program bakes the constant in
-            if key not in collected or (_holds_tracer(collected[key]) and not _holds_tracer(value)):
-                collected[key] = value
+    if _CONTEXTS.reads:  # a transform is tracing: it keys its compiled program on what was read
+        _collect_read(key, value)
     return value
+
+
+def _collect_read(key: str, value: Any) -> None:
+    for collected in _CONTEXTS.reads:
+        # a concrete read wins over a traced one: the program bakes the constant in
+        if key not in collected or (_holds_tracer(collected[key]) and not _holds_tracer(value)):
+            collected[key] = value
 
 
 def _lookup(key: str, default: Any, desc: str | None) -> Any:

@@ -22,7 +22,13 @@ from . import environ
 from .jax_compat import is_tracer
 from .state import _holds_tracer
 
-__all__ = ["record_environ_reads", "environ_fingerprint", "environ_epoch", "baked_keys"]
+__all__ = [
+    "record_environ_reads",
+    "report_environ_reads",
+    "environ_fingerprint",
+    "environ_epoch",
+    "baked_keys",
+]
 
 
 @contextlib.contextmanager
@@ -48,6 +54,24 @@ def record_environ_reads() -> Iterator[dict[str, Any]]:
             if stack[index] is collected:
                 del stack[index]
                 break
+
+
+def report_environ_reads(reads: dict[str, Any]) -> None:
+    """Report ``reads`` to the active collectors as if the settings were read again now.
+
+    For a transform that replays a recorded trace instead of running the user's code: the
+    transforms around it must still learn which settings the program depends on.
+
+    Examples:
+        >>> from brainstate_core.extend import record_environ_reads, report_environ_reads
+        >>> with record_environ_reads() as reads:
+        ...     report_environ_reads({"dt": 0.1})
+        >>> reads
+        {'dt': 0.1}
+    """
+    if environ._CONTEXTS.reads:
+        for key, value in reads.items():
+            environ._collect_read(key, value)
 
 
 def baked_keys(reads: dict[str, Any]) -> list[str]:

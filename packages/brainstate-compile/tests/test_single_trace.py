@@ -1,0 +1,212 @@
+"""Each level of nested transforms runs the user's Python once per signature.
+
+Discovery traces a function to learn its States; the retrace that follows replays that
+recording instead of running the function again (so loops nested n deep do not run their
+innermost body 2**n times).
+"""
+
+import collections
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import brainstate_compile as bc
+import brainstate_core as bsc
+from brainstate_core import environ
+
+
+def _counted(fn, counts, name):
+    def wrapper(*args, **kwargs):
+        counts[name] += 1
+        return fn(*args, **kwargs)
+
+    wrapper.__qualname__ = name
+    return wrapper
+
+
+def test_jit_runs_its_function_once_on_the_first_call():
+    s = bsc.State(jnp.zeros(3))
+    counts = collections.Counter()
+
+    @bc.jit
+    def f(x):
+        counts["f"] += 1
+        s.value = s.value + x
+        return s.value.sum()
+
+    assert float(f(1.0)) == 3.0
+    assert float(f(2.0)) == 9.0
+    assert counts["f"] == 1
+    np.testing.assert_allclose(s.value, 3.0)
+
+
+@pytest.mark.parametrize("outer", ["jit", "top"])
+def test_loops_nested_three_deep_run_each_body_once(outer):
+    acc = bsc.State(jnp.zeros(()), name="acc")
+    counts = collections.Counter()
+
+    def inner(j):
+        counts["inner"] += 1
+        acc.value = acc.value + j
+
+    def middle(i):
+        counts["middle"] += 1
+        local = bsc.State(jnp.zeros(()))  # local to this level: found afresh each trace
+
+        def add(j):
+            local.value = local.value + 1.0
+            inner(j)
+
+        bc.for_loop(add, jnp.arange(3.0))
+        acc.value = acc.value + i * local.value
+
+    def top():
+        counts["top"] += 1
+        bc.for_loop(middle, jnp.arange(4.0))
+        return acc.value
+
+    run = bc.jit(top) if outer == "jit" else (lambda: top())
+    out = run()
+    # each middle step adds 0 + 1 + 2 and then 3 * i
+    expected = sum(3.0 + 3.0 * i for i in range(4))
+    np.testing.assert_allclose(out, expected)
+    np.testing.assert_allclose(acc.value, expected)
+    assert counts["top"] == 1
+    assert counts["middle"] == 1
+    assert counts["inner"] == 1
+
+
+def test_nested_while_loop_runs_cond_and_body_once():
+    n = bsc.State(jnp.zeros((), jnp.int32), name="n")
+    counts = collections.Counter()
+
+    def cond(k):
+        counts["cond"] += 1
+        return k < 5
+
+    def body(k):
+        counts["body"] += 1
+        n.value = n.value + 1
+        return k + 1
+
+    @bc.jit
+    def f():
+        return bc.for_loop(lambda i: bc.while_loop(cond, body, i), jnp.arange(3))
+
+    np.testing.assert_array_equal(f(), [5, 5, 5])
+    assert int(n.value) == 5 + 4 + 3
+    assert counts == {"cond": 1, "body": 1}
+
+
+def test_switch_branches_that_write_different_states_run_once_each():
+    a = bsc.State(jnp.zeros(()), name="a")
+    b = bsc.State(jnp.zeros(()), name="b")
+    counts = collections.Counter()
+
+    def to_a(x):
+        counts["a"] += 1
+        a.value = a.value + x
+        return x
+
+    def to_b(x):
+        counts["b"] += 1
+        b.value = b.value - x
+        return -x
+
+    @bc.jit
+    def f(i, x):
+        return bc.switch(i, [to_a, to_b], x)
+
+    assert float(f(0, 2.0)) == 2.0
+    assert float(f(1, 3.0)) == -3.0
+    assert (float(a.value), float(b.value)) == (2.0, -3.0)
+    assert counts == {"a": 1, "b": 1}
+
+
+def test_effects_of_a_replayed_body_happen_once_per_iteration():
+    s = bsc.State(jnp.zeros(()))
+    seen = []
+
+    def body(i):
+        jax.debug.callback(lambda v: seen.append(int(v)), i)
+        s.value = s.value + 1.0
+
+    @bc.jit
+    def f():
+        bc.for_loop(lambda k: bc.for_loop(body, jnp.arange(2) + 10 * k), jnp.arange(3))
+
+    f()
+    jax.effects_barrier()
+    assert sorted(seen) == [0, 1, 10, 11, 20, 21]
+    assert float(s.value) == 6.0
+
+
+def test_a_body_closing_over_an_outer_value_replays_correctly():
+    s = bsc.State(jnp.zeros(()))
+
+    @bc.jit
+    def f(scale):
+        def middle(i):
+            def add(j):
+                s.value = s.value + scale * j  # `scale` is a tracer of the enclosing jit
+
+            bc.for_loop(add, jnp.arange(3.0))
+
+        bc.for_loop(middle, jnp.arange(2))
+        return s.value
+
+    np.testing.assert_allclose(f(2.0), 2 * 2.0 * (0 + 1 + 2))
+
+
+def test_replayed_calls_still_key_programs_on_the_settings_they_read():
+    s = bsc.State(jnp.zeros(()))
+
+    def body(i):
+        s.value = s.value + (1.0 if environ.get("fit", default=False) else -1.0)
+
+    sf = bc.StatefulFunction(lambda: bc.for_loop(body, jnp.arange(3)))
+    with environ.context(fit=True):
+        sf()
+    np.testing.assert_allclose(s.value, 3.0)
+    sf()  # fit=False: a different program, not the one traced under fit=True
+    np.testing.assert_allclose(s.value, 0.0)
+
+
+def test_a_weakly_typed_state_carried_through_a_loop_keeps_jax_promotion():
+    # The discovery trace sees the Python float; the loop carries it as a float32 array.
+    # The replay must not reuse a recording made for the other type.
+    s = bsc.State(0.0)
+    xs = jnp.ones(3, jnp.bfloat16)
+
+    def body(x):
+        s.value = s.value + x
+
+    @bc.jit
+    def f():
+        bc.for_loop(body, xs)
+        return s.value
+
+    out = f()
+    expected_dtype = (jnp.zeros((), jnp.float32) + xs[0]).dtype
+    assert out.dtype == expected_dtype
+    np.testing.assert_allclose(np.asarray(out, np.float32), 3.0)
+
+
+def test_an_error_in_a_replayed_level_leaves_states_as_they_were():
+    s = bsc.State(jnp.ones(2), name="s")
+
+    def inner(j):
+        s.value = s.value + j
+
+    def f(fail):
+        bc.for_loop(inner, jnp.arange(2.0))
+        if fail:
+            raise RuntimeError("boom")
+        return s.value
+
+    with pytest.raises(RuntimeError, match="boom"):
+        bc.jit(f, static_argnums=0)(True)
+    np.testing.assert_allclose(s.value, [1.0, 1.0])
+    np.testing.assert_allclose(bc.jit(f, static_argnums=0)(False), [2.0, 2.0])
