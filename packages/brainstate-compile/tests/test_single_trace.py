@@ -210,3 +210,62 @@ def test_an_error_in_a_replayed_level_leaves_states_as_they_were():
         bc.jit(f, static_argnums=0)(True)
     np.testing.assert_allclose(s.value, [1.0, 1.0])
     np.testing.assert_allclose(bc.jit(f, static_argnums=0)(False), [2.0, 2.0])
+
+
+def test_a_python_number_state_written_in_nested_loops_costs_one_extra_trace_per_level():
+    # The loops carry the number as a float32 array (as lax.scan promotes a weakly typed
+    # carry), so the level that first saw the Python float traces once more; no more.
+    d = bsc.State(0.0)
+    counts = collections.Counter()
+
+    class Net:
+        def step(self, j):
+            counts["inner"] += 1
+            d.value += j
+
+    net = Net()
+
+    def outer(i):
+        counts["outer"] += 1
+        bc.for_loop(lambda j: net.step(j), jnp.arange(3.0))  # a new lambda on each trace
+
+    bc.jit(lambda: bc.for_loop(outer, jnp.arange(4)))()
+    np.testing.assert_allclose(d.value, 4 * 3.0)
+    assert counts["outer"] <= 2 and counts["inner"] <= 2
+
+
+def test_functions_equal_in_code_but_not_in_what_they_close_over_are_not_confused():
+    a = bsc.State(jnp.zeros(()), name="a")
+    b = bsc.State(jnp.zeros(()), name="b")
+
+    def adder(s, scale):
+        def add(j):
+            s.value = s.value + scale * j
+
+        return add
+
+    class AlwaysEqual:
+        def __init__(self, s):
+            self.s = s
+
+        def __eq__(self, other):
+            return True
+
+        def __hash__(self):
+            return 0
+
+        def add(self, j):
+            self.s.value = self.s.value - j
+
+    @bc.jit
+    def f():
+        for s, scale in ((a, 1.0), (b, 10.0)):
+            bc.for_loop(adder(s, scale), jnp.arange(3.0))
+        for s in (a, b):
+            bc.for_loop(AlwaysEqual(s).add, jnp.arange(3.0))
+        for s in (a, b):
+            bc.for_loop(lambda j, s=s: s.__setattr__("value", s.value + 100.0), jnp.arange(2.0))
+        return a.value, b.value
+
+    out_a, out_b = f()
+    np.testing.assert_allclose([out_a, out_b], [3.0 - 3.0 + 200.0, 30.0 - 3.0 + 200.0])

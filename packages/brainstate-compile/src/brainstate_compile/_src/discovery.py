@@ -17,11 +17,11 @@ from typing import Any
 import jax
 
 from brainstate_core import State, StateTraceError
-from brainstate_core.extend import StateTraceStack, get_raw_values
+from brainstate_core.extend import StateTraceStack, get_raw_values, read_state_values
 
 from .errors import diagnose_failed_call
 from .jaxpr_trace import inside_jax_trace
-from .recorded_call import RecordedCall, find_recorded, record_call, replay_call
+from .recorded_call import RecordedCall, find_recorded, record_call, replay_call, trace_key
 
 __all__ = [
     "KnownStates",
@@ -73,7 +73,7 @@ class KnownStates:
         self._lock = threading.Lock()
         # function -> traces recorded while this set grew, replayed by the retraces that
         # follow (see `call_with_states`); emptied once discovery settles
-        self.traces: dict[int, list[RecordedCall]] = {}
+        self.traces: dict[Any, list[RecordedCall]] = {}
 
     def register_written(self, n: int) -> tuple[int, ...]:
         """The indices below ``n`` flagged as written now; remembered under ``(n, count)``.
@@ -138,6 +138,7 @@ def call_with_states(
     *,
     where: str,
     allow_write: bool = True,
+    traced_values: bool = False,
 ) -> tuple[Any, list[Any]]:
     """Run ``fun(*args, **kwargs)`` with ``states[i]`` holding ``values[i]``.
 
@@ -146,6 +147,9 @@ def call_with_states(
 
     Inside a JAX trace, the call is recorded as a jaxpr (see :mod:`.recorded_call`): when
     ``known`` grows, the trace that follows replays it instead of running ``fun`` again.
+    Pass ``traced_values=True`` when the caller's traces get every State value as a
+    tracer (``jax.jit``, ``make_jaxpr``), so that a State holding a Python number is
+    recorded as the input it will be.
 
     Raises:
         Rediscover: ``fun`` touched a State outside ``states``, or wrote one that ``known``
@@ -154,22 +158,78 @@ def call_with_states(
     """
     if not inside_jax_trace():  # eager (e.g. under jax.disable_jit): plain Python
         return _call_eagerly(fun, args, kwargs, states, values, known, where, allow_write)
-    recorded = known.traces.get(id(fun))
-    rec = find_recorded(recorded or (), fun, args, kwargs, states, values, allow_write)
-    if rec is None:
-        rec = record_call(fun, args, kwargs, states, values, where=where, allow_write=allow_write)
-        # kept for the retraces of this discovery (a sibling call, e.g. the body next to
-        # this loop condition, may grow the set); the last few per function
-        kept = known.traces.setdefault(id(fun), [])
-        kept.append(rec)
-        del kept[:-_RECORDINGS_KEPT]
+    found = _find(known, fun, args, kwargs, states, values, allow_write)
+    if found is None:
+        _SESSION.depth += 1
+        try:
+            rec = record_call(
+                fun,
+                args,
+                kwargs,
+                states,
+                values,
+                where=where,
+                allow_write=allow_write,
+                traced_values=traced_values,
+            )
+        finally:
+            _SESSION.depth -= 1
+            if not _SESSION.depth:
+                _SESSION.recorded.clear()
+        _keep(known.traces, rec)
+        if _SESSION.depth:
+            _keep(_SESSION.recorded, rec)
         if known.absorb(rec.touched, rec.touched_written) or _touched_others(
             rec.touched, states
         ):  # the set grew; or another thread grew it first while this trace was given less
             raise Rediscover(known)
-    elif known.absorb(rec.touched, rec.touched_written):
-        raise Rediscover(known)
+    else:
+        rec, missing = found
+        if missing:  # the call would find these States: let the transforms around see them
+            read_state_values(missing)
+        if known.absorb(rec.touched, rec.touched_written) or missing:
+            raise Rediscover(known)
     return replay_call(rec, args, kwargs, states, values)
+
+
+class _Session(threading.local):
+    """Recordings made inside the outermost recording in progress in this thread.
+
+    A transform nested in another is built anew each time the outer function is traced
+    again; its recordings from the outer function's previous trace are found here.
+    """
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.recorded: dict[Any, list[RecordedCall]] = {}
+
+
+_SESSION = _Session()
+
+
+def _keep(store: dict[Any, list[RecordedCall]], rec: RecordedCall) -> None:
+    kept = store.setdefault(rec.key, [])
+    kept.append(rec)
+    del kept[:-_RECORDINGS_KEPT]
+
+
+def _find(
+    known: KnownStates,
+    fun: Callable[..., Any],
+    args: Sequence[Any],
+    kwargs: dict[str, Any],
+    states: Sequence[State],
+    values: Sequence[Any],
+    allow_write: bool,
+) -> tuple[RecordedCall, list[State]] | None:
+    key = trace_key(fun)
+    for store in (known.traces, _SESSION.recorded):
+        recorded = store.get(key)
+        if recorded:
+            found = find_recorded(recorded, fun, args, kwargs, states, values, allow_write)
+            if found is not None:
+                return found
+    return None
 
 
 def _call_eagerly(

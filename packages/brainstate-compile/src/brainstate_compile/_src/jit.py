@@ -175,7 +175,14 @@ class JittedFunction:
         try:
             with record_environ_reads() as reads:
                 out, after = call_with_states(
-                    self.fun, args, kwargs, states, state_values, known, where=self._where
+                    self.fun,
+                    args,
+                    kwargs,
+                    states,
+                    state_values,
+                    known,
+                    where=self._where,
+                    traced_values=True,
                 )
         finally:  # also when the State set grew: the next trace then keys on both at once
             keyed_on = {key for key, _ in env}  # what this very program is keyed on

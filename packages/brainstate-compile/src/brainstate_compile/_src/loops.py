@@ -26,6 +26,7 @@ from .carry import as_carry, check_carry
 from .discovery import KnownStates, call_with_states, check_no_state_in, run_discovering
 from .jit import JittedFunction
 from .progress_bar import ProgressBar, as_progress_bar
+from .recorded_call import trace_key
 
 __all__ = [
     "scan",
@@ -240,6 +241,7 @@ def _for_body(f: Callable) -> Callable:
         return carry, f(*x)
 
     body.__qualname__ = _name(f)
+    body.__brainstate_trace_key__ = (_for_body, trace_key(f))  # pyright: ignore[reportFunctionMemberAccess]
     return body
 
 

@@ -10,10 +10,12 @@ at that moment), and the retrace replays the jaxpr: the user's code runs once pe
 
 from __future__ import annotations
 
+import types
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 import jax
+import numpy as np
 
 from brainstate_core import State, StateTraceError
 from brainstate_core.extend import (
@@ -28,7 +30,7 @@ from brainstate_core.extend import (
 
 from .jaxpr_trace import Tracer, replay, trace_growing
 
-__all__ = ["RecordedCall", "record_call", "find_recorded", "replay_call"]
+__all__ = ["RecordedCall", "record_call", "find_recorded", "replay_call", "trace_key"]
 
 
 class _Static:
@@ -56,9 +58,19 @@ def _is_dynamic(leaf: Any) -> bool:
     return isinstance(leaf, (Tracer, jax.Array))
 
 
-def _signature(value: Any) -> tuple[Any, tuple[Any, ...]]:
+_TRACEABLE = (Tracer, jax.Array, np.ndarray, np.generic, bool, int, float, complex)
+
+
+def _is_traceable(leaf: Any) -> bool:
+    """Whether ``jax.jit`` would turn ``leaf`` into a tracer (Python numbers included)."""
+    return isinstance(leaf, _TRACEABLE)
+
+
+def _signature(
+    value: Any, dynamic: Callable[[Any], bool] = _is_dynamic
+) -> tuple[Any, tuple[Any, ...]]:
     leaves, tree = jax.tree.flatten(value)
-    return tree, tuple(jax.typeof(x) if _is_dynamic(x) else _Static(x) for x in leaves)
+    return tree, tuple(jax.typeof(x) if dynamic(x) else _Static(x) for x in leaves)
 
 
 def _dynamic_leaves(value: Any) -> list[Any]:
@@ -85,9 +97,61 @@ class _Layout(NamedTuple):
 _FILL = object()
 
 
+def trace_key(fun: Callable[..., Any]) -> Any:
+    """What identifies ``fun`` across traces.
+
+    A Python function: its code, globals, and the very objects it closed over and has as
+    defaults (so the same ``lambda`` written inside a traced function matches itself on the
+    next trace, unless it closed over something new, such as a tracer). A bound method: its
+    function and object. A transform's wrapper built per call: the key it declares in
+    ``__brainstate_trace_key__``. Any other callable: the object itself.
+    """
+    declared = getattr(fun, "__brainstate_trace_key__", None)
+    if declared is not None:
+        return declared
+    if isinstance(fun, types.MethodType):
+        return (types.MethodType, trace_key(fun.__func__), _ByIdentity(fun.__self__))
+    if isinstance(fun, types.FunctionType):
+        # a closure defined inside a traced function is a new object on each trace; what
+        # it does is fixed by its code, globals, closed-over objects and defaults
+        return (
+            fun.__code__,
+            _ByIdentity(fun.__globals__),
+            tuple(_ByIdentity(_cell_contents(c)) for c in fun.__closure__ or ()),
+            tuple(_ByIdentity(d) for d in fun.__defaults__ or ()),
+            tuple((k, _ByIdentity(v)) for k, v in (fun.__kwdefaults__ or {}).items()),
+        )
+    return _ByIdentity(fun)
+
+
+_EMPTY_CELL = object()
+
+
+def _cell_contents(cell: Any) -> Any:
+    try:
+        return cell.cell_contents
+    except ValueError:  # a cell not yet assigned
+        return _EMPTY_CELL
+
+
+class _ByIdentity:
+    __slots__ = ("obj",)
+
+    def __init__(self, obj: Any) -> None:
+        self.obj = obj
+
+    def __hash__(self) -> int:
+        return id(self.obj)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _ByIdentity) and other.obj is self.obj
+
+
 class RecordedCall(NamedTuple):
+    key: Any  # `trace_key` of the function
     fun: Callable[..., Any]
     allow_write: bool
+    traced_values: bool
     args_signature: Any
     states: tuple[State, ...]  # the jaxpr's State inputs: those given, then those found
     state_signatures: tuple[Any, ...]
@@ -115,11 +179,16 @@ def record_call(
     *,
     where: str,
     allow_write: bool,
+    traced_values: bool = False,
 ) -> RecordedCall:
     """Trace ``fun(*args, **kwargs)`` with ``states[i]`` holding ``values[i]`` into a jaxpr.
 
     Every State the call touches is an input of the jaxpr; every State is back to its value
-    from before when this returns or raises.
+    from before when this returns or raises. A State found during the call enters with its
+    current value: its arrays as inputs, other leaves (Python numbers, strings) as they are;
+    with ``traced_values`` (the caller passes every State value through ``jax.jit`` or
+    ``make_jaxpr``, which trace Python numbers too), Python numbers and NumPy arrays enter
+    as inputs as well, as the caller's next trace will see them.
 
     Raises:
         StateTraceError: ``allow_write`` is False and ``fun`` wrote a State.
@@ -129,6 +198,7 @@ def record_call(
     in_avals = [jax.typeof(x) for x in _dynamic_leaves((tuple(args), kwargs))]
     in_avals += [jax.typeof(x) for v in values for x in _dynamic_leaves(v)]
     given = {id(s) for s in states}
+    dynamic = _is_traceable if traced_values else _is_dynamic
     found: list[State] = []
     found_signatures: list[Any] = []
     box: dict[str, Any] = {}
@@ -142,10 +212,10 @@ def record_call(
             if id(state) in given:
                 return state._value
             found.append(state)
-            found_signatures.append(_signature(state._value))
+            found_signatures.append(_signature(state._value, dynamic))
             leaves, tree = jax.tree.flatten(state._value)
             return jax.tree.unflatten(
-                tree, [add_input(jax.typeof(x)) if _is_dynamic(x) else x for x in leaves]
+                tree, [add_input(jax.typeof(x)) if dynamic(x) else x for x in leaves]
             )
 
         saved = get_raw_values(states)
@@ -179,8 +249,10 @@ def record_call(
         jaxpr, consts = trace_growing(body, in_avals, where)
     recorder = box["recorder"]
     return RecordedCall(
+        key=trace_key(fun),
         fun=fun,
         allow_write=allow_write,
+        traced_values=traced_values,
         args_signature=_signature((tuple(args), kwargs)),
         states=(*states, *found),
         state_signatures=(*(_signature(v) for v in values), *found_signatures),
@@ -203,32 +275,47 @@ def find_recorded(
     states: Sequence[State],
     values: Sequence[Any],
     allow_write: bool,
-) -> RecordedCall | None:
-    """A recorded call that this call may replay: same function, argument types, States
-    (those it used, among those given now, with the same types), settings, and no tracer
-    it closed over has died since."""
+) -> tuple[RecordedCall, list[State]] | None:
+    """A recorded call that this call may stand for, and the States it would find.
+
+    It matches when it is of the same function with arguments of the same types, under the
+    same settings, no tracer it closed over has died since, and each State it used either is
+    given now with a value of the same type, or is not given and holds a value of the type
+    the recording found it with (running the call would find that State again: the
+    returned list).
+    """
     if not recorded:
         return None
     position = {id(s): i for i, s in enumerate(states)}
     args_signature = _signature((tuple(args), kwargs))
+    key = trace_key(fun)
     for rec in recorded:
-        if rec.fun is not fun or rec.allow_write != allow_write:
+        if rec.key != key or rec.allow_write != allow_write:
             continue
         if rec.args_signature != args_signature:
             continue
-        if any(id(s) not in position for s in rec.states):
-            continue
-        if any(
-            sig != _signature(values[position[id(s)]])
-            for s, sig in zip(rec.states, rec.state_signatures)
-        ):
-            continue
-        if any(isinstance(c, Tracer) and not tracer_is_live(c) for c in rec.consts):
-            continue
-        if environ_fingerprint(baked_keys(rec.reads)) != rec.env:
-            continue
-        return rec
+        dynamic = _is_traceable if rec.traced_values else _is_dynamic
+        missing = []
+        for s, sig in zip(rec.states, rec.state_signatures):
+            i = position.get(id(s))
+            if i is not None:
+                if sig != _signature(values[i]):
+                    break
+            elif sig != _signature(s._value, dynamic) or not _all_live(s._value):
+                break
+            else:
+                missing.append(s)
+        else:
+            if not _all_live(rec.consts):
+                continue
+            if environ_fingerprint(baked_keys(rec.reads)) != rec.env:
+                continue
+            return rec, missing
     return None
+
+
+def _all_live(tree: Any) -> bool:
+    return all(tracer_is_live(x) for x in jax.tree.leaves(tree) if isinstance(x, Tracer))
 
 
 def replay_call(

@@ -169,7 +169,14 @@ class StatefulFunction:
             def pure(values: list, d_args: tuple, d_kwargs: dict) -> tuple[Any, list]:
                 full = self._rebuild(d_args, static_pos)
                 out, after = call_with_states(
-                    self.fun, full, {**d_kwargs, **static_kw}, states, values, known, where=where
+                    self.fun,
+                    full,
+                    {**d_kwargs, **static_kw},
+                    states,
+                    values,
+                    known,
+                    where=where,
+                    traced_values=True,
                 )
                 check_no_state_in(out, where)
                 flags.append(tuple(known.written[: len(states)]))
