@@ -269,3 +269,51 @@ def test_functions_equal_in_code_but_not_in_what_they_close_over_are_not_confuse
 
     out_a, out_b = f()
     np.testing.assert_allclose([out_a, out_b], [3.0 - 3.0 + 200.0, 30.0 - 3.0 + 200.0])
+
+
+def test_concrete_values_stay_concrete_in_branches():
+    n = bsc.State(jnp.asarray(3))
+
+    def f(x):
+        return x * jnp.ones(int(n.value)).sum()  # needs a concrete State value
+
+    assert float(bc.cond(True, f, f, 2.0)) == 6.0
+
+
+def test_a_failed_discovery_keeps_no_recording():
+    s = bsc.State(jnp.zeros(()))
+    flags = {"fail": True}
+    counts = collections.Counter()
+
+    def step(x):
+        counts["step"] += 1
+        s.value = s.value + x
+        if flags["fail"]:
+            raise ValueError("not yet")
+        return s.value
+
+    f = bc.jit(step)
+    with pytest.raises(ValueError, match="not yet"):
+        f(1.0)
+    flags["fail"] = False
+    assert float(f(1.0)) == 1.0  # traced afresh, not replayed from the failed attempt
+    assert counts["step"] == 2
+    np.testing.assert_allclose(s.value, 1.0)
+
+
+def test_recordings_do_not_keep_a_failed_loop_body_alive():
+    import gc
+    import weakref
+
+    s = bsc.State(jnp.zeros(()))
+
+    def body(i):
+        s.value = s.value + jnp.ones(4096)  # shape change: an error after the discovery
+
+    ref = weakref.ref(body)
+    with pytest.raises(Exception, match="changed"):
+        bc.for_loop(body, jnp.arange(3))
+    del body
+    gc.collect()
+    assert ref() is None
+    np.testing.assert_allclose(s.value, 0.0)

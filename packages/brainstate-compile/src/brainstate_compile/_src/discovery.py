@@ -20,7 +20,7 @@ from brainstate_core import State, StateTraceError
 from brainstate_core.extend import StateTraceStack, get_raw_values, read_state_values
 
 from .errors import diagnose_failed_call
-from .jaxpr_trace import inside_jax_trace
+from .jaxpr_trace import staging
 from .recorded_call import RecordedCall, find_recorded, record_call, replay_call, trace_key
 
 __all__ = [
@@ -145,8 +145,9 @@ def call_with_states(
     Returns the output and the values of ``states`` after the call. Every State is back to
     its value from before the call when this returns or raises.
 
-    Inside a JAX trace, the call is recorded as a jaxpr (see :mod:`.recorded_call`): when
-    ``known`` grows, the trace that follows replays it instead of running ``fun`` again.
+    Inside a trace that stages a jaxpr out (``jit``, loop bodies, branches), the call is
+    recorded as a jaxpr (see :mod:`.recorded_call`): when ``known`` grows, the trace that
+    follows replays it instead of running ``fun`` again.
     Pass ``traced_values=True`` when the caller's traces get every State value as a
     tracer (``jax.jit``, ``make_jaxpr``), so that a State holding a Python number is
     recorded as the input it will be.
@@ -156,8 +157,9 @@ def call_with_states(
             had as read-only; ``known`` has grown and the caller should trace again.
         StateTraceError: ``allow_write`` is False and ``fun`` wrote a State.
     """
-    if not inside_jax_trace():  # eager (e.g. under jax.disable_jit): plain Python
-        return _call_eagerly(fun, args, kwargs, states, values, known, where, allow_write)
+    if not staging() or jax.config.jax_disable_jit:  # pyright: ignore[reportAttributeAccessIssue]
+        # eager, or under a vmap/grad run eagerly: call the function as it is
+        return _call_directly(fun, args, kwargs, states, values, known, where, allow_write)
     found = _find(known, fun, args, kwargs, states, values, allow_write)
     if found is None:
         _SESSION.depth += 1
@@ -232,7 +234,7 @@ def _find(
     return None
 
 
-def _call_eagerly(
+def _call_directly(
     fun: Callable[..., Any],
     args: Sequence[Any],
     kwargs: dict[str, Any],
@@ -279,18 +281,18 @@ def run_discovering(known: KnownStates, attempt: Callable[[], Any]) -> Any:
     A failure of the compiled program caused by :func:`jit_error_if` is re-raised as its
     :class:`JitError` (as :func:`jit` does), not as XLA's runtime error.
     """
-    for _ in range(_MAX_DISCOVERY_ROUNDS):
-        try:
-            result = attempt()
-        except Rediscover as e:
-            if e.known is not known:
+    try:
+        for _ in range(_MAX_DISCOVERY_ROUNDS):
+            try:
+                return attempt()
+            except Rediscover as e:
+                if e.known is not known:
+                    raise
+            except Exception as e:
+                diagnose_failed_call(e, (), "")
                 raise
-        except Exception as e:
-            diagnose_failed_call(e, (), "")
-            raise
-        else:
-            known.traces.clear()  # discovery settled: the recorded calls served their purpose
-            return result
+    finally:  # the recordings serve this discovery's retraces only
+        known.traces.clear()
     raise StateTraceError(  # pragma: no cover - a function would need to touch new States forever
         f"the set of States kept changing over {_MAX_DISCOVERY_ROUNDS} traces; a function "
         "must touch the same States each time it is traced with the same arguments."

@@ -18,9 +18,10 @@ from jax._src import (
     source_info_util as _source_info,
 )
 from jax._src.interpreters import partial_eval as _pe
+from jax._src.lax import lax as _lax
 from jax.core import Tracer
 
-__all__ = ["inside_jax_trace", "trace_growing", "replay", "Tracer"]
+__all__ = ["inside_jax_trace", "staging", "trace_growing", "replay", "Tracer"]
 
 AddInput = Callable[[Any], Any]
 
@@ -28,6 +29,17 @@ AddInput = Callable[[Any], Any]
 def inside_jax_trace() -> bool:
     """Whether JAX is tracing now (values are abstract), rather than executing eagerly."""
     return not isinstance(_core.trace_ctx.trace, _core.EvalTrace)
+
+
+def staging() -> bool:
+    """Whether the current trace stages a jaxpr out (``jit``, a loop body, a branch ...).
+
+    There, every value a function computes from its inputs is abstract already, so tracing
+    it once more into a jaxpr of its own changes nothing it can observe. Under ``vmap`` or
+    ``grad`` run eagerly it would: ``grad``'s tracers carry concrete values that Python code
+    may branch on, and custom-derivative rules run at once, while the function runs.
+    """
+    return isinstance(_core.trace_ctx.trace, _pe.DynamicJaxprTrace)
 
 
 def trace_growing(
@@ -58,5 +70,15 @@ def trace_growing(
 
 
 def replay(jaxpr: Any, consts: Sequence[Any], inputs: Sequence[Any]) -> list[Any]:
-    """Evaluate a jaxpr from :func:`trace_growing` in the current trace (or eagerly)."""
-    return _core.eval_jaxpr(jaxpr, consts, *inputs)
+    """Evaluate a jaxpr from :func:`trace_growing` in the current trace.
+
+    Outputs that the jaxpr holds as literals come back as JAX arrays (``eval_jaxpr`` would
+    hand out JAX's internal literal types).
+    """
+    outs = _core.eval_jaxpr(jaxpr, consts, *inputs)
+    return [
+        x
+        if isinstance(x, Tracer)
+        else _lax._convert_element_type(x, v.aval.dtype, v.aval.weak_type)
+        for x, v in zip(outs, jaxpr.outvars)
+    ]

@@ -244,6 +244,12 @@ class JittedFunction:
         return out
 
     def _call_slow(self, err: Exception, args: tuple, kwargs: dict) -> Any:
+        try:
+            return self._call_slow_inner(err, args, kwargs)
+        finally:  # the recordings serve this discovery's retraces only
+            self._known.traces.clear()
+
+    def _call_slow_inner(self, err: Exception, args: tuple, kwargs: dict) -> Any:
         # The first calls find the States (Rediscover); disable_jit runs the function as
         # plain Python; any other failure gets diagnosed.
         known = self._known

@@ -33,8 +33,15 @@ from .jaxpr_trace import Tracer, replay, trace_growing
 __all__ = ["RecordedCall", "record_call", "find_recorded", "replay_call", "trace_key"]
 
 
+_BY_VALUE = (bool, int, float, complex, str, bytes, type(None))
+
+
 class _Static:
-    """A leaf the jaxpr does not carry (a Python number, a string ...): compared by value."""
+    """A leaf the jaxpr does not carry: a concrete array or any other Python object.
+
+    Python numbers and strings compare by type and value; everything else (arrays
+    included: one may be mutated in place) only as the very same object.
+    """
 
     __slots__ = ("value",)
 
@@ -42,20 +49,20 @@ class _Static:
         self.value = value
 
     def __eq__(self, other: object) -> bool:
-        if not isinstance(other, _Static) or type(other.value) is not type(self.value):
+        if not isinstance(other, _Static):
             return False
-        if other.value is self.value:
+        a, b = self.value, other.value
+        if a is b:
             return True
-        try:
-            return bool(other.value == self.value)
-        except Exception:  # arrays and other objects without a plain truth value
-            return False
+        return type(a) is type(b) and type(a) in _BY_VALUE and a == b
 
     __hash__ = None  # type: ignore[assignment]
 
 
 def _is_dynamic(leaf: Any) -> bool:
-    return isinstance(leaf, (Tracer, jax.Array))
+    # only tracers: a concrete array stays concrete for the function, as it would be when
+    # called directly (``int(state.value)`` on a read-only State keeps working)
+    return isinstance(leaf, Tracer)
 
 
 _TRACEABLE = (Tracer, jax.Array, np.ndarray, np.generic, bool, int, float, complex)
