@@ -675,10 +675,8 @@ def _matvec(
             raise EventShapeError(
                 f"spikes must have shape [..., n_pre={n_pre}], got shape {tuple(spikes.shape)}."
             )
-        pre_start = 0
     else:
-        pre_start = int(pre_start)
-        if pre_start < 0 or spikes.ndim < 1 or spikes.shape[-1] < pre_start + n_pre:
+        if int(pre_start) < 0 or spikes.ndim < 1 or spikes.shape[-1] < int(pre_start) + n_pre:
             raise EventShapeError(
                 f"spikes must have shape [..., n_in] with n_in >= pre_start + n_pre = "
                 f"{pre_start} + {n_pre} and pre_start >= 0, got shape {tuple(spikes.shape)}."
@@ -709,10 +707,10 @@ def _matvec(
     if transpose:
         out = _gather(flat, idx, weights, event, param)
     elif y is None:
-        out = _scatter(flat, idx, weights, n_post, event, param, pre_start)
+        out = _scatter(flat, idx, weights, n_post, event, param, int(pre_start or 0))
     else:
         return _matvec_add(
-            flat, batch, idx, weights, n_post, event, param, pre_start, unit, y, beta
+            flat, batch, idx, weights, n_post, event, param, int(pre_start or 0), unit, y, beta
         )
     out = out.reshape(*batch, out.shape[-1])
     return out if unit is None else out * unit
