@@ -234,3 +234,15 @@ def test_accumulate_converts_units_into_y():
     out = plain.accumulate(spikes, g)  # plain weights are in y's unit
     assert u.get_unit(out) == u.mS
     np.testing.assert_allclose(u.get_mantissa(out), np.arange(10.0) + plain(spikes), rtol=1e-6)
+
+
+def test_pallas_interpret_row_range_and_accumulate():
+    rng = np.random.default_rng(7)
+    indices = unique_indices(rng, 12, 9, 4)  # interpret-mode atomics drop repeated targets
+    spikes = jnp.asarray(rng.random((2, 17)) < 0.4)
+    y = jnp.asarray(rng.normal(size=(2, 9)), jnp.float32)
+    out = be.fixed_prob_matvec(
+        spikes, indices, 0.5, n_post=9, pre_start=3, y=y, beta=0.75, backend="pallas"
+    )
+    ref = numpy_reference(spikes, indices, 0.5, 9, 3, True, y, 0.75)
+    np.testing.assert_allclose(out, ref, rtol=1e-5, atol=1e-6)
