@@ -54,13 +54,22 @@ class COBANetwork(bst.nn.DynamicsGroup):
             spk_reset="hard",
         )
         self.exc = bst.nn.AlignPostProj(
-            comm=bst.event.FixedProb(self.n_exc, n_neurons, prob, 0.6 * u.siemens, seed=seed),
+            comm=bst.event.FixedProb(
+                n_neurons, n_neurons, prob, 0.6 * u.siemens, seed=seed, pre_range=(0, self.n_exc)
+            ),
             syn=bst.nn.Expon.desc(n_neurons, tau=5.0 * u.ms),
             out=bst.nn.COBA.desc(E=0.0 * u.mV),
             post=self.neurons,
         )
         self.inh = bst.nn.AlignPostProj(
-            comm=bst.event.FixedProb(self.n_inh, n_neurons, prob, 6.7 * u.siemens, seed=seed + 1),
+            comm=bst.event.FixedProb(
+                n_neurons,
+                n_neurons,
+                prob,
+                6.7 * u.siemens,
+                seed=seed + 1,
+                pre_range=(self.n_exc, n_neurons),
+            ),
             syn=bst.nn.Expon.desc(n_neurons, tau=10.0 * u.ms),
             out=bst.nn.COBA.desc(E=-80.0 * u.mV),
             post=self.neurons,
@@ -70,8 +79,8 @@ class COBANetwork(bst.nn.DynamicsGroup):
     def update(self, t):
         with bst.environ.context(t=t):
             spikes = self.neurons.get_spike() != 0.0  # last step's spikes act now
-            self.exc(spikes[: self.n_exc])
-            self.inh(spikes[self.n_exc :])
+            self.exc(spikes)  # each projection reads its own rows (pre_range)
+            self.inh(spikes)
             self.neurons(self.drive)
             return self.neurons.get_spike() != 0.0
 

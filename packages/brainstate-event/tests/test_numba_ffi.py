@@ -109,3 +109,29 @@ def test_plain_python_kernel_is_jitted():
         jnp.zeros(3)
     )
     np.testing.assert_array_equal(out, [1, 1, 1])
+
+
+@numba.njit(cache=True)
+def _double_in_place(x, out):
+    for i in range(x.shape[0]):
+        out[i] = 2 * x[i]
+
+
+def test_input_output_alias_updates_a_loop_carry_in_place():
+    target = make_ffi_target(
+        "test_double_alias_f32", _double_in_place, [("float32", 1)], [("float32", 1)]
+    )
+
+    def body(_, x):
+        return target(
+            x,
+            result_shape_dtypes=jax.ShapeDtypeStruct(x.shape, x.dtype),
+            input_output_aliases={0: 0},
+        )
+
+    run = jax.jit(lambda x: jax.lax.fori_loop(0, 3, body, x))
+    x = jnp.arange(4.0, dtype=jnp.float32)
+    np.testing.assert_array_equal(run(x), 8 * np.arange(4.0))
+    np.testing.assert_array_equal(x, np.arange(4.0))  # the caller's array is untouched
+    hlo = run.lower(x).compile().as_text()
+    assert "output_to_operand_aliasing" in hlo

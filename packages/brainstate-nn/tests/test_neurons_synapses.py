@@ -321,3 +321,104 @@ def test_plain_number_weights_take_the_synapse_unit_and_unit_errors_name_the_inp
     with pytest.raises(u.UnitMismatchError, match="input 'w' is in mV"):
         wrong()
     assert float(wrong().to_decimal(u.mS)[0]) == 0.0  # the bad value was consumed, not stuck
+
+
+# -- fused synapse updates (comm.accumulate) ---------------------------------------------------
+
+
+def _dense_comm(dense):
+    return lambda s: (s.astype(jnp.float32) @ dense) * u.siemens
+
+
+def _coba_pair(fused: bool, merged: bool):
+    """Two E/I projections from one population onto itself: with ``bst.event.FixedProb``
+    (fused into Expon's update) or with a dense matmul of the same connections."""
+    import brainstate_event as be
+
+    n, n_exc = 30, 20
+    bsc.random.seed(1)
+    post = nn.LIF(
+        n,
+        tau=10.0 * u.ms,
+        V_th=-50.0 * u.mV,
+        V_reset=-60.0 * u.mV,
+        V_rest=-60.0 * u.mV,
+        V_initializer=-55.0 * u.mV,
+    )
+    projs = []
+    for (start, stop), w, tau, e in (((0, n_exc), 0.6, 5.0, 0.0), ((n_exc, n), 6.7, 10.0, -80.0)):
+        fp = be.FixedProb(n, n, 0.2, w * u.siemens, seed=start, pre_range=(start, stop))
+        if fused:
+            comm = fp
+        else:
+            dense = np.zeros((n, n), np.float32)
+            np.add.at(
+                dense,
+                (np.repeat(np.arange(start, stop), fp.n_conn), np.asarray(fp.indices).ravel()),
+                w,
+            )
+            comm = _dense_comm(jnp.asarray(dense))
+        syn = nn.Expon.desc(n, tau=tau * u.ms) if merged else nn.Expon(n, tau=tau * u.ms)
+        out = nn.COBA.desc(E=e * u.mV) if merged else nn.COBA(E=e * u.mV)
+        projs.append(nn.AlignPostProj(comm=comm, syn=syn, out=out, post=post))
+    nn.init_all_states(post)
+    for p in projs:
+        nn.init_all_states(p)
+    post.V.value = jnp.linspace(-58.0, -49.0, n) * u.mV  # some spike at once
+    return post, projs
+
+
+@pytest.mark.parametrize("merged", [True, False])
+def test_fixed_prob_projection_fuses_the_decay_and_matches_the_dense_one(merged):
+    runs = []
+    for fused in (True, False):
+        post, projs = _coba_pair(fused, merged)
+
+        def step(i, post=post, projs=projs):
+            spikes = post.get_spike() != 0.0
+            for p in projs:
+                p(spikes)
+            post(12.0 * u.mA)
+            return post.V.value.to_decimal(u.mV), projs[0].syn.g.value.to_decimal(u.mS)
+
+        runs.append(jax.tree.map(np.asarray, bc.for_loop(step, jnp.arange(200))))
+        if fused:  # the synapse update is one scatter_add, and no separate decay
+            jaxpr = jax.make_jaxpr(lambda: step(0))()
+            prims = [e.primitive.name for e in jaxpr.jaxpr.eqns]
+            assert "fixed_prob_scatter_add" in str(jaxpr) and "fixed_prob_scatter " not in prims
+    (v_fused, g_fused), (v_dense, g_dense) = runs
+    assert np.abs(g_dense).max() > 1.0  # the synapses were active
+    np.testing.assert_allclose(g_fused, g_dense, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(v_fused, v_dense, rtol=1e-4, atol=1e-3)
+
+
+def test_expon_decay_factor_is_the_exponential_euler_step():
+    syn = nn.init_all_states(nn.Expon(3, tau=jnp.array([2.0, 5.0, 40.0]) * u.ms))
+    g0 = jnp.array([1.0, 2.0, 3.0]) * u.mS
+    syn.g.value = g0
+    plain = syn().to_decimal(u.mS)
+    np.testing.assert_allclose(
+        np.asarray(g0.to_decimal(u.mS)) * np.asarray(syn._decay()), plain, rtol=1e-6
+    )
+    np.testing.assert_allclose(
+        plain, [1.0, 2.0, 3.0] * np.exp(-DT / np.array([2.0, 5.0, 40.0])), rtol=1e-6
+    )
+
+
+def test_increment_falls_back_where_it_cannot_fuse():
+    import brainstate_event as be
+    from brainstate_nn._src.dynamics import Increment
+
+    fp = be.FixedProb(4, 3, 1.0, 2.0, seed=0)
+    spikes = jnp.array([True, False, False, True])
+    # DualExpon adds its delta inputs to a scalar zero: no fused call, the same sum
+    syn = nn.init_all_states(nn.DualExpon(3, tau_rise=1.0 * u.ms, tau_decay=5.0 * u.ms))
+    syn.add_delta_input("q", Increment(fp, spikes))
+    syn()
+    np.testing.assert_allclose(syn.g_decay.value.to_decimal(u.mS), fp(spikes), rtol=1e-6)
+    # a synapse with a current input keeps the plain exponential-Euler path
+    expon = nn.init_all_states(nn.Expon(3, tau=5.0 * u.ms))
+    expon.add_current_input("leak", lambda: 0.0 * u.mS)
+    expon.add_delta_input("q", Increment(fp, spikes))
+    np.testing.assert_allclose(expon().to_decimal(u.mS), fp(spikes), rtol=1e-6)
+    assert not expon.delta_inputs  # consumed

@@ -82,8 +82,15 @@ class FixedProb(Node):
         float_as_event: Float spikes count as events (nonzero -> 1); if False their values
             scale the weights. Boolean spikes are always events.
         name: Optional name of the layer.
+        pre_range: ``(start, stop)``: only the presynaptic neurons ``start .. stop - 1`` of the
+            ``in_size`` population project (``n_pre = stop - start``), e.g. the excitatory
+            part of a network. The layer is still called with the spikes of the whole
+            population and reads its rows in place: the same as a layer of ``stop - start``
+            inputs called with ``spikes[..., start:stop]`` (with the same seed, the same
+            connections), without the copy. None: all ``in_size`` neurons.
 
     Attributes:
+        n_pre: Number of projecting presynaptic neurons (rows of ``indices``).
         n_conn: Targets per presynaptic neuron.
         indices: ``[n_pre, n_conn]`` int32 targets (each row sorted).
         weight: ``ParamState`` of the weights.
@@ -100,6 +107,16 @@ class FixedProb(Node):
         >>> spikes = jnp.zeros(100, bool).at[3].set(True)
         >>> float(jax.jit(fp)(spikes).sum())
         10.0
+
+        Neurons 80-99 of a population of 100 projecting, added to a decaying state:
+
+        >>> inh = be.FixedProb(100, 50, 0.1, 2.0, seed=0, pre_range=(80, 100))
+        >>> inh.n_pre
+        20
+        >>> g = jnp.ones(50)
+        >>> g_next = inh.accumulate(spikes.at[90].set(True), g, beta=0.5)
+        >>> float(g_next.sum())  # 0.5 * 50 + 2.0 * 5
+        35.0
     """
 
     def __init__(
@@ -112,6 +129,7 @@ class FixedProb(Node):
         seed: int | None = None,
         float_as_event: bool = True,
         name: str | None = None,
+        pre_range: tuple[int, int] | None = None,
     ):
         self.in_size = _as_size(in_size, "in_size")
         self.out_size = _as_size(out_size, "out_size")
@@ -119,7 +137,19 @@ class FixedProb(Node):
             raise EventShapeError(f"prob must lie in [0, 1], got {prob!r}.")
         self.name = name
         self.prob = float(prob)
-        self.n_pre = self.in_size[-1]
+        self.n_in = self.in_size[-1]
+        if pre_range is None:
+            self.pre_start: int | None = None
+            self.n_pre = self.n_in
+        else:
+            start, stop = (int(v) for v in pre_range)
+            if not 0 <= start < stop <= self.n_in:
+                raise EventShapeError(
+                    f"pre_range must be (start, stop) with 0 <= start < stop <= in_size="
+                    f"{self.n_in}, got {pre_range!r}."
+                )
+            self.pre_start = start
+            self.n_pre = stop - start
         self.n_post = self.out_size[-1]
         self.n_conn = int(self.n_post * self.prob)
         self.allow_multi_conn = bool(allow_multi_conn)
@@ -145,18 +175,22 @@ class FixedProb(Node):
             weight = jnp.asarray(weight, dtype=_float_dtype(weight))
         self.weight = ParamState(weight)
 
-    def __call__(self, spikes: Any) -> Any:
-        """Summed weights per postsynaptic neuron: ``[..., n_pre]`` -> ``[..., n_post]``.
-
-        Raises:
-            EventShapeError: ``spikes``' last dimension is not ``n_pre``.
-        """
+    def _check_spikes(self, spikes: Any) -> None:
         shape = np.shape(spikes)
-        if not shape or shape[-1] != self.n_pre:
+        if not shape or shape[-1] != self.n_in:
             raise EventShapeError(
-                f"{type(self).__name__}: spikes must have shape [..., n_pre={self.n_pre}], "
+                f"{type(self).__name__}: spikes must have shape [..., "
+                f"{'n_pre' if self.pre_start is None else 'in_size'}={self.n_in}], "
                 f"got shape {tuple(shape)}."
             )
+
+    def __call__(self, spikes: Any) -> Any:
+        """Summed weights per postsynaptic neuron: ``[..., in_size]`` -> ``[..., n_post]``.
+
+        Raises:
+            EventShapeError: ``spikes``' last dimension is not ``in_size``.
+        """
+        self._check_spikes(spikes)
         return _matvec(
             spikes,
             self.indices,
@@ -166,6 +200,42 @@ class FixedProb(Node):
             self.float_as_event,
             None,
             checked=True,
+            pre_start=self.pre_start,
+        )
+
+    def accumulate(self, spikes: Any, y: Any, beta: Any = 1.0) -> Any:
+        """``beta * y + self(spikes)`` in one pass (BLAS ``gemv`` style), in ``y``'s unit.
+
+        A decaying state and its synaptic increments (``g ← decay·g + spikes @ W``) cost one
+        kernel call on CPU instead of a kernel call and an element-wise pass; other backends
+        compute the same sum from :meth:`__call__`.
+
+        Args:
+            spikes: ``[..., in_size]`` spikes, as for :meth:`__call__`.
+            y: ``[..., n_post]`` floats, or a brainunit Quantity of the weights' dimension
+                (plain weights are then taken in ``y``'s unit).
+            beta: Factor of ``y``: a scalar or one per postsynaptic neuron (``[n_post]``).
+
+        Returns:
+            ``beta * y + self(spikes)``, with ``y``'s shape, dtype and unit.
+
+        Raises:
+            EventShapeError: wrong shapes.
+            brainunit.UnitMismatchError: weights with units and a plain or mismatched ``y``.
+        """
+        self._check_spikes(spikes)
+        return _matvec(
+            spikes,
+            self.indices,
+            self.weight.value,
+            self.n_post,
+            False,
+            self.float_as_event,
+            None,
+            checked=True,
+            pre_start=self.pre_start,
+            y=y,
+            beta=beta,
         )
 
 

@@ -5,9 +5,16 @@ The connectivity is ``indices[n_pre, n_conn]`` (targets of each presynaptic neur
 ``W[i, indices[i, j]] += weights[i, j]`` (``[n_pre, n_post]``). Three primitives, closed under
 JVP and transposition, all with a leading batch axis on their vector operands:
 
-- ``scatter(s[B, n_pre], idx, w)``  = ``s @ W``   (event-driven: only rows with ``s != 0``)
+- ``scatter(s[B, n_in], idx, w)``  = ``s[:, start:start + n_pre] @ W`` (event-driven: only
+  rows with ``s != 0``; ``start`` a parameter, 0 unless the spikes are a larger population's)
 - ``gather(v[B, n_post], idx, w)``  = ``v @ W.T``
 - ``wgrad(a[B, n_pre], idx, b[B, n_post])`` = the weights' cotangent of ``a @ W`` given ``b``
+
+and one affine operator built on ``scatter``, differentiated through it (it has no transpose
+of its own):
+
+- ``scatter_add(s, idx, w, y[B, n_post], beta)`` = ``beta * y + alpha * scatter(s, idx, w)``
+  (``alpha`` a parameter; one kernel pass where the CPU kernel has it)
 
 ``event=True`` means a nonzero vector entry counts as 1 (boolean spikes, or float spikes with
 ``float_as_event=True``). Tangents and cotangents w.r.t. float spikes are those of the linear
@@ -32,18 +39,24 @@ from .errors import EventGradientError, EventShapeError
 __all__ = [
     "fixed_prob_matvec",
     "scatter_p",
+    "scatter_add_p",
     "gather_p",
     "wgrad_p",
 ]
 
 scatter_p = Primitive("fixed_prob_scatter")
+scatter_add_p = Primitive("fixed_prob_scatter_add")
 gather_p = Primitive("fixed_prob_gather")
 wgrad_p = Primitive("fixed_prob_wgrad")
 
 
 # ----------------------------------------------------------------------------- abstract eval
-def _scatter_abstract(s, idx, w, *, n_post, event, backend):
+def _scatter_abstract(s, idx, w, *, n_post, event, backend, start):
     return jax.core.ShapedArray((s.shape[0], n_post), w.dtype)
+
+
+def _scatter_add_abstract(s, idx, w, y, beta, *, n_post, event, backend, start, alpha):
+    return jax.core.ShapedArray(y.shape, y.dtype)
 
 
 def _gather_abstract(v, idx, w, *, event, backend):
@@ -55,14 +68,35 @@ def _wgrad_abstract(a, idx, b, *, homo, event, backend):
 
 
 scatter_p.def_abstract_eval(_scatter_abstract)
+scatter_add_p.def_abstract_eval(_scatter_add_abstract)
 gather_p.def_abstract_eval(_gather_abstract)
 wgrad_p.def_abstract_eval(_wgrad_abstract)
 
 
 # ----------------------------------------------------------------------------- binders
-def _scatter(s, idx, w, n_post, event, backend):
+def _scatter(s, idx, w, n_post, event, backend, start=0):
     event = event or s.dtype == jnp.bool_
-    return scatter_p.bind(s, idx, w, n_post=n_post, event=event, backend=backend)
+    return scatter_p.bind(s, idx, w, n_post=n_post, event=event, backend=backend, start=start)
+
+
+def _scatter_add(s, idx, w, y, beta, n_post, event, backend, start, alpha):
+    event = event or s.dtype == jnp.bool_
+    return scatter_add_p.bind(
+        s, idx, w, y, beta, n_post=n_post, event=event, backend=backend, start=start, alpha=alpha
+    )
+
+
+def _times(beta, y):
+    """``beta * y`` for ``beta`` 0-d or ``[n_post]`` and ``y`` ``[B, n_post]``."""
+    return jnp.broadcast_to(beta, y.shape) * y
+
+
+def _used_rows(s, idx, start):
+    """The columns ``start:start + n_pre`` of ``s`` (``s`` itself when that is all of it)."""
+    n_pre = idx.shape[0]
+    if start == 0 and s.shape[-1] == n_pre:
+        return s
+    return jax.lax.slice_in_dim(s, start, start + n_pre, axis=s.ndim - 1)
 
 
 def _gather(v, idx, w, event, backend):
@@ -109,16 +143,33 @@ def _sum_tangents(parts, out):
     return total
 
 
-def _scatter_jvp(primals, tangents, *, n_post, event, backend):
+def _scatter_jvp(primals, tangents, *, n_post, event, backend, start):
     s, idx, w = primals
     ds, didx, dw = tangents
     _check_discrete(idx, didx, "the indices")
-    out = _scatter(s, idx, w, n_post, event, backend)
+    out = _scatter(s, idx, w, n_post, event, backend, start)
     parts = []
     if not _is_zero(dw):
-        parts.append(_scatter(s, idx, dw, n_post, event, backend))
+        parts.append(_scatter(s, idx, dw, n_post, event, backend, start))
     if _check_discrete(s, ds, "the spikes"):
-        parts.append(_scatter(ds, idx, w, n_post, False, backend))
+        parts.append(_scatter(ds, idx, w, n_post, False, backend, start))
+    return out, _sum_tangents(parts, out)
+
+
+def _scatter_add_jvp(primals, tangents, *, n_post, event, backend, start, alpha):
+    s, idx, w, y, beta = primals
+    ds, didx, dw, dy, dbeta = tangents
+    _check_discrete(idx, didx, "the indices")
+    out = _scatter_add(s, idx, w, y, beta, n_post, event, backend, start, alpha)
+    parts = []
+    if not _is_zero(dy):
+        parts.append(_times(beta, dy))
+    if not _is_zero(dbeta):
+        parts.append(_times(dbeta, y))
+    if not _is_zero(dw):
+        parts.append(alpha * _scatter(s, idx, dw, n_post, event, backend, start))
+    if _check_discrete(s, ds, "the spikes"):
+        parts.append(alpha * _scatter(ds, idx, w, n_post, False, backend, start))
     return out, _sum_tangents(parts, out)
 
 
@@ -149,6 +200,7 @@ def _wgrad_jvp(primals, tangents, *, homo, event, backend):
 
 
 ad.primitive_jvps[scatter_p] = _scatter_jvp
+ad.primitive_jvps[scatter_add_p] = _scatter_add_jvp
 ad.primitive_jvps[gather_p] = _gather_jvp
 ad.primitive_jvps[wgrad_p] = _wgrad_jvp
 
@@ -170,18 +222,21 @@ def _check_idx_defined(idx):
         )
 
 
-def _scatter_transpose(ct, s, idx, w, *, n_post, event, backend):
+def _scatter_transpose(ct, s, idx, w, *, n_post, event, backend, start):
     _check_idx_defined(idx)
     if ad.is_undefined_primal(w):
         if _is_zero(ct):
             return None, None, _zeros_ct(w)
         homo = _aval(w).ndim == 0
-        dw = _wgrad(s, idx, ct, homo, event, backend)
+        dw = _wgrad(_used_rows(s, idx, start), idx, ct, homo, event, backend)
         return None, None, dw.astype(_aval(w).dtype)
     if ad.is_undefined_primal(s):
         if _is_zero(ct):
             return _zeros_ct(s), None, None
         ds = _gather(ct, idx, w, False, backend)
+        n_in = _aval(s).shape[1]
+        if start != 0 or n_in != ds.shape[1]:
+            ds = jnp.pad(ds, ((0, 0), (start, n_in - start - ds.shape[1])))
         return ds.astype(_aval(s).dtype), None, None
     raise AssertionError("scatter transpose: no linear input")  # pragma: no cover
 
@@ -249,6 +304,34 @@ def _scatter_batch(args, dims, **params):
     return _loop_batch(scatter_p, args, dims, params)
 
 
+def _scatter_add_batch(args, dims, **params):
+    s, idx, w, y, beta = args
+    if dims[1] is None and dims[2] is None and dims[4] is None:
+        # fold the vmapped axis of the spikes and of y into the kernel's batch axis
+        size = s.shape[dims[0]] if dims[0] is not None else y.shape[dims[3]]
+        s = (
+            jnp.moveaxis(s, dims[0], 0)
+            if dims[0] is not None
+            else jnp.broadcast_to(s, (size, *s.shape))
+        )
+        y = (
+            jnp.moveaxis(y, dims[3], 0)
+            if dims[3] is not None
+            else jnp.broadcast_to(y, (size, *y.shape))
+        )
+        b = s.shape[1]
+        out = scatter_add_p.bind(
+            s.reshape(size * b, s.shape[2]),
+            idx,
+            w,
+            y.reshape(size * b, y.shape[2]),
+            beta,
+            **params,
+        )
+        return out.reshape(size, b, y.shape[2]), 0
+    return _loop_batch(scatter_add_p, args, dims, params)
+
+
 def _gather_batch(args, dims, **params):
     if dims[1] is None and dims[2] is None:
         return _fold_vector_batch(gather_p, args, dims, params, args[1].shape[0])
@@ -260,6 +343,7 @@ def _wgrad_batch(args, dims, **params):
 
 
 batching.primitive_batchers[scatter_p] = _scatter_batch
+batching.primitive_batchers[scatter_add_p] = _scatter_add_batch
 batching.primitive_batchers[gather_p] = _gather_batch
 batching.primitive_batchers[wgrad_p] = _wgrad_batch
 
@@ -272,7 +356,8 @@ def _weighted(f, w):
     return f[:, :, None] * w[None]
 
 
-def _scatter_xla(s, idx, w, *, n_post, event):
+def _scatter_xla(s, idx, w, *, n_post, event, start=0):
+    s = _used_rows(s, idx, start)
     n_conn = idx.shape[1]
     f = _as_float(s, w.dtype, event)
     contrib = _weighted(f, w)
@@ -295,7 +380,18 @@ def _wgrad_xla(a, idx, b, *, homo, event):
     return dw.sum() if homo else dw
 
 
+def _composite_scatter_add(scatter_impl):
+    """``scatter_add`` from a backend's ``scatter`` kernel: ``beta * y + alpha * scatter``."""
+
+    def impl(s, idx, w, y, beta, *, n_post, event, start, alpha, **extra):
+        out = scatter_impl(s, idx, w, n_post=n_post, event=event, start=start, **extra)
+        return (_times(beta, y) + alpha * out).astype(y.dtype)
+
+    return impl
+
+
 register_kernel(scatter_p, "xla", _scatter_xla)
+register_kernel(scatter_add_p, "xla", _composite_scatter_add(_scatter_xla))
 register_kernel(gather_p, "xla", _gather_xla)
 register_kernel(wgrad_p, "xla", _wgrad_xla)
 
@@ -313,12 +409,30 @@ def _via_supported_dtype(fn, vecs, w, **params):
     return fn(*vecs, w.astype(jnp.float32), **params).astype(dtype)
 
 
-def _scatter_numba(s, idx, w, *, n_post, event):
+def _scatter_numba(s, idx, w, *, n_post, event, start=0):
     from .fixed_prob_numba import scatter_call
 
     return _via_supported_dtype(
-        lambda s, i, w, **kw: scatter_call(s, i, w, **kw), [s, idx], w, n_post=n_post, event=event
+        lambda s, i, w, **kw: scatter_call(s, i, w, **kw),
+        [s, idx],
+        w,
+        n_post=n_post,
+        event=event,
+        start=start,
     )
+
+
+def _scatter_add_numba(s, idx, w, y, beta, *, n_post, event, start, alpha):
+    from .fixed_prob_numba import scatter_add_call
+
+    dtype = np.dtype(y.dtype)
+    if dtype not in _NUMBA_DTYPES:
+        return _composite_scatter_add(_scatter_numba)(
+            s, idx, w, y, beta, n_post=n_post, event=event, start=start, alpha=alpha
+        )
+    s = s if s.dtype == jnp.bool_ else s.astype(dtype)
+    beta = jnp.asarray(beta, dtype)
+    return scatter_add_call(s, idx, w.astype(dtype), y, beta, event=event, start=start, alpha=alpha)
 
 
 def _gather_numba(v, idx, w, *, event):
@@ -338,14 +452,16 @@ def _wgrad_numba(a, idx, b, *, homo, event):
 
 
 register_kernel(scatter_p, "numba", _scatter_numba)
+register_kernel(scatter_add_p, "numba", _scatter_add_numba)
 register_kernel(gather_p, "numba", _gather_numba)
 register_kernel(wgrad_p, "numba", _wgrad_numba)
 
 
 # ----------------------------------------------------------------------------- Pallas kernels
-def _scatter_pallas(s, idx, w, *, n_post, event, interpret):
+def _scatter_pallas(s, idx, w, *, n_post, event, interpret, start=0):
     from .fixed_prob_pallas import scatter_pallas
 
+    s = _used_rows(s, idx, start)
     return scatter_pallas(s, idx, w, n_post=n_post, event=event, interpret=interpret)
 
 
@@ -362,14 +478,16 @@ def _wgrad_pallas(a, idx, b, *, homo, event, interpret):
 
 
 register_kernel(scatter_p, "pallas", _scatter_pallas)
+register_kernel(scatter_add_p, "pallas", _composite_scatter_add(_scatter_pallas))
 register_kernel(gather_p, "pallas", _gather_pallas)
 register_kernel(wgrad_p, "pallas", _wgrad_pallas)
 
 
 # ----------------------------------------------------------------------------- Triton kernels
-def _scatter_triton(s, idx, w, *, n_post, event):
+def _scatter_triton(s, idx, w, *, n_post, event, start=0):
     from .fixed_prob_triton import scatter_triton
 
+    s = _used_rows(s, idx, start)
     return scatter_triton(s, idx, w, n_post=n_post, event=event)
 
 
@@ -386,10 +504,11 @@ def _wgrad_triton(a, idx, b, *, homo, event):
 
 
 register_kernel(scatter_p, "triton", _scatter_triton)
+register_kernel(scatter_add_p, "triton", _composite_scatter_add(_scatter_triton))
 register_kernel(gather_p, "triton", _gather_triton)
 register_kernel(wgrad_p, "triton", _wgrad_triton)
 
-for _p in (scatter_p, gather_p, wgrad_p):
+for _p in (scatter_p, scatter_add_p, gather_p, wgrad_p):
     register_lowerings(_p)
 
 
@@ -430,6 +549,9 @@ def fixed_prob_matvec(
     transpose: bool = False,
     float_as_event: bool = True,
     backend: str | None = None,
+    pre_start: int | None = None,
+    y: Any = None,
+    beta: Any = 1.0,
 ) -> Any:
     """Event-driven product of spikes with a fixed-out-degree connection matrix.
 
@@ -437,6 +559,18 @@ def fixed_prob_matvec(
     ``transpose=False`` computes ``spikes @ W`` (spikes ``[..., n_pre]`` -> ``[..., n_post]``),
     touching only presynaptic rows whose spike is nonzero; ``transpose=True`` computes
     ``spikes @ W.T`` (``[..., n_post]`` -> ``[..., n_pre]``).
+
+    Two options of the forward product (``transpose=False``) save whole passes over the
+    vectors when it runs inside a simulation step:
+
+    - ``pre_start``: the spikes belong to a larger population (``[..., n_in]``, with
+      ``n_in >= pre_start + n_pre``) and row ``i`` of ``indices`` is its neuron
+      ``pre_start + i``. Same as passing ``spikes[..., pre_start:pre_start + n_pre]``, without
+      the copy.
+    - ``y`` and ``beta``: return ``beta * y + spikes @ W`` (as BLAS's ``gemv``), e.g. a decaying
+      conductance and its increments in one pass. ``y`` has the shape of the result; ``beta``
+      is a scalar or one value per postsynaptic neuron (``[n_post]``). The result is in
+      ``y``'s unit (plain weights are taken in it).
 
     Args:
         spikes: Boolean (events) or float array; leading dimensions are batch dimensions.
@@ -449,9 +583,14 @@ def fixed_prob_matvec(
             scale the weights.
         backend: Kernel backend for this call (``'numba'``, ``'xla'``, ``'pallas'``,
             ``'triton'``); None uses :func:`get_backend`'s choice.
+        pre_start: The column of ``spikes`` that feeds row 0 of ``indices``; None (default):
+            ``spikes`` has exactly ``n_pre`` columns (``transpose=False`` only).
+        y: Optional array ``[..., n_post]`` the product is added to (``transpose=False`` only).
+        beta: Factor of ``y`` (a scalar or ``[n_post]``; ignored without ``y``).
 
     Returns:
-        ``[..., n_post]`` (or ``[..., n_pre]`` if ``transpose``), in the weights' float dtype.
+        ``[..., n_post]`` (or ``[..., n_pre]`` if ``transpose``), in the weights' float dtype
+        (``y``'s dtype and unit when ``y`` is given).
 
     Raises:
         EventShapeError: a shape, dtype or index range is wrong (the message names it).
@@ -464,20 +603,59 @@ def fixed_prob_matvec(
         >>> spikes = jnp.array([True, False, True])
         >>> be.fixed_prob_matvec(spikes, indices, 0.5, n_post=3).tolist()
         [1.0, 0.5, 0.5]
+        >>> population = jnp.array([False, True, False, True])  # rows 0-2 are neurons 1-3
+        >>> be.fixed_prob_matvec(population, indices, 0.5, n_post=3, pre_start=1).tolist()
+        [1.0, 0.5, 0.5]
+        >>> g = jnp.array([2.0, 4.0, 8.0])
+        >>> be.fixed_prob_matvec(spikes, indices, 0.5, n_post=3, y=g, beta=0.5).tolist()
+        [2.0, 2.5, 4.5]
     """
-    return _matvec(spikes, indices, weights, n_post, transpose, float_as_event, backend)
+    return _matvec(
+        spikes,
+        indices,
+        weights,
+        n_post,
+        transpose,
+        float_as_event,
+        backend,
+        pre_start=pre_start,
+        y=y,
+        beta=beta,
+    )
 
 
-def _matvec(spikes, indices, weights, n_post, transpose, float_as_event, backend, checked=False):
+def _unit_factor(unit: Any, to: Any) -> float:
+    """How many ``to`` one ``unit`` is (brainunit units; raises on a dimension mismatch)."""
+    import brainunit as bu
+
+    try:
+        return float((1.0 * unit).to_decimal(to))
+    except bu.UnitMismatchError:
+        raise bu.UnitMismatchError(
+            f"y is in {to}, which the product (in {unit}) cannot be added to."
+        ) from None
+
+
+def _matvec(
+    spikes,
+    indices,
+    weights,
+    n_post,
+    transpose,
+    float_as_event,
+    backend,
+    checked=False,
+    pre_start=None,
+    y=None,
+    beta=1.0,
+):
     """``fixed_prob_matvec``; ``checked=True`` skips the index range check."""
     spikes, s_unit = _split_unit(spikes)
     weights, w_unit = _split_unit(weights)
     spikes = jnp.asarray(spikes)
     weights = jnp.asarray(weights)
-    if np.ndim(indices) == 2:
-        n_pre = np.shape(indices)[0]
-    else:
-        n_pre = -1
+    if transpose and (pre_start is not None or y is not None):
+        raise EventShapeError("pre_start and y apply to transpose=False only.")
     if transpose:
         if spikes.ndim < 1:
             raise EventShapeError("spikes must have at least one dimension [..., n_post].")
@@ -487,12 +665,22 @@ def _matvec(spikes, indices, weights, n_post, transpose, float_as_event, backend
     n_post = int(n_post)
     idx = _check_indices(indices, n_post, checked)
     n_pre, n_conn = idx.shape
-    expect = n_post if transpose else n_pre
-    if spikes.ndim < 1 or spikes.shape[-1] != expect:
-        name = "n_post" if transpose else "n_pre"
-        raise EventShapeError(
-            f"spikes must have shape [..., {name}={expect}], got shape {tuple(spikes.shape)}."
-        )
+    if transpose:
+        if spikes.ndim < 1 or spikes.shape[-1] != n_post:
+            raise EventShapeError(
+                f"spikes must have shape [..., n_post={n_post}], got shape {tuple(spikes.shape)}."
+            )
+    elif pre_start is None:
+        if spikes.ndim < 1 or spikes.shape[-1] != n_pre:
+            raise EventShapeError(
+                f"spikes must have shape [..., n_pre={n_pre}], got shape {tuple(spikes.shape)}."
+            )
+    else:
+        if int(pre_start) < 0 or spikes.ndim < 1 or spikes.shape[-1] < int(pre_start) + n_pre:
+            raise EventShapeError(
+                f"spikes must have shape [..., n_in] with n_in >= pre_start + n_pre = "
+                f"{pre_start} + {n_pre} and pre_start >= 0, got shape {tuple(spikes.shape)}."
+            )
     if weights.ndim == 1 and weights.shape[0] == 1:
         weights = weights.reshape(())
     if weights.ndim != 0 and weights.shape != (n_pre, n_conn):
@@ -508,16 +696,70 @@ def _matvec(spikes, indices, weights, n_post, transpose, float_as_event, backend
         dtype = jnp.promote_types(spikes.dtype, weights.dtype)
         spikes, weights = spikes.astype(dtype), weights.astype(dtype)
     event = bool(float_as_event) or spikes.dtype == jnp.bool_
+    unit = None
+    for un in (w_unit, s_unit if not event else None):
+        if un is not None:
+            unit = un if unit is None else unit * un
+    n_in = spikes.shape[-1]
     batch = spikes.shape[:-1]
-    flat = spikes.reshape(int(np.prod(batch, dtype=int)), expect)
+    flat = spikes.reshape(int(np.prod(batch, dtype=int)), n_in)
     param = backend_param(backend)
     if transpose:
         out = _gather(flat, idx, weights, event, param)
+    elif y is None:
+        out = _scatter(flat, idx, weights, n_post, event, param, int(pre_start or 0))
     else:
-        out = _scatter(flat, idx, weights, n_post, event, param)
+        return _matvec_add(
+            flat, batch, idx, weights, n_post, event, param, int(pre_start or 0), unit, y, beta
+        )
     out = out.reshape(*batch, out.shape[-1])
-    unit = None
-    for u in (w_unit, s_unit if not event else None):
-        if u is not None:
-            unit = u if unit is None else unit * u
     return out if unit is None else out * unit
+
+
+def _matvec_add(flat, batch, idx, weights, n_post, event, param, pre_start, unit, y, beta):
+    """``beta * y + flat @ W`` in ``y``'s dtype and unit (``unit``: the product's)."""
+    y, y_unit = _split_unit(y)
+    beta, b_unit = _split_unit(beta)
+    if b_unit is not None and not getattr(b_unit, "is_unitless", False):
+        raise EventShapeError(f"beta must be a plain number or array, got a quantity in {b_unit}.")
+    y = jnp.asarray(y)
+    if tuple(y.shape) != (*batch, n_post):
+        raise EventShapeError(
+            f"y must have the shape of the result {(*batch, n_post)}, got {tuple(y.shape)}."
+        )
+    if not jnp.issubdtype(y.dtype, jnp.floating):
+        raise EventShapeError(f"y must be floating point, got dtype {y.dtype}.")
+    beta = jnp.asarray(beta)
+    if beta.ndim == 1 and beta.shape[0] == 1:
+        beta = beta.reshape(())
+    if beta.shape not in ((), (n_post,)):
+        raise EventShapeError(
+            f"beta must be a scalar or have shape [n_post]=({n_post},), got shape "
+            f"{tuple(beta.shape)}."
+        )
+    if unit is not None and y_unit is None:
+        import brainunit as bu
+
+        raise bu.UnitMismatchError(
+            f"y is a plain array, which the product (in {unit}) cannot be added to; give y "
+            "in units of the weights' dimension."
+        )
+    # a plain product (weights without units) is taken in y's unit
+    alpha = 1.0 if unit is None else _unit_factor(unit, y_unit)
+    dtype = y.dtype
+    if flat.dtype != jnp.bool_:
+        flat = flat.astype(dtype)
+    out = _scatter_add(
+        flat,
+        idx,
+        weights.astype(dtype),
+        y.reshape(flat.shape[0], n_post),
+        beta.astype(dtype),
+        n_post,
+        event,
+        param,
+        pre_start,
+        alpha,
+    )
+    out = out.reshape(*batch, n_post)
+    return out if y_unit is None else out * y_unit

@@ -327,8 +327,18 @@ class NumbaFFITarget:
             )
             self._handler = handler  # keeps the machine code alive
 
-    def __call__(self, *args: Any, result_shape_dtypes: Any) -> Any:
+    def __call__(
+        self,
+        *args: Any,
+        result_shape_dtypes: Any,
+        input_output_aliases: dict[int, int] | None = None,
+    ) -> Any:
         """Emit the FFI call. ``result_shape_dtypes``: one ``jax.ShapeDtypeStruct`` or a sequence.
+
+        ``input_output_aliases`` (``{input index: output index}``, as in ``jax.ffi.ffi_call``)
+        lets XLA hand an input's buffer to the kernel as that output (same shape and dtype):
+        the kernel may then update it in place, and must read each element of that input
+        before it writes the same element of the output.
 
         Raises:
             EventShapeError: an input's or result's dtype or rank differs from the specs.
@@ -357,7 +367,7 @@ class NumbaFFITarget:
                     f"got {np.dtype(r.dtype).name} with shape {tuple(r.shape)}."
                 )
         self.register()
-        out = jax.ffi.ffi_call(self.name, results)(*args)
+        out = jax.ffi.ffi_call(self.name, results, input_output_aliases=input_output_aliases)(*args)
         return out[0] if single else tuple(out)
 
 

@@ -17,7 +17,7 @@ from brainstate_core import State
 from brainstate_core.mixin import ParamDescriber
 
 from .collective import call_order
-from .dynamics import Dynamics, Prefetch, PrefetchDelayAt, Projection
+from .dynamics import Dynamics, Increment, Prefetch, PrefetchDelayAt, Projection
 from .module import Module
 from .synapses import AlignPost
 from .synouts import SynOut
@@ -143,7 +143,11 @@ class AlignPostProj(Projection):
 
     def update(self, *args: Any) -> None:
         (x,) = _run_modules(self.modules, args) if self.modules else args
-        self.syn.add_delta_input(str(self.name), self.comm(x))
+        if callable(getattr(self.comm, "accumulate", None)):
+            # computed where the synapse adds it (with its decay, in one kernel call)
+            self.syn.add_delta_input(str(self.name), Increment(self.comm, x))
+        else:
+            self.syn.add_delta_input(str(self.name), self.comm(x))
         if not self.merging:
             self.out.bind_cond(self.syn())
 

@@ -16,9 +16,9 @@ import brainunit as u
 from brainstate_core import HiddenState, ShortTermState, environ
 
 from .dynamics import Dynamics
-from .exp_euler import exp_euler_step
+from .exp_euler import _exprel, exp_euler_step
 from .init import Constant, ZeroInit, param
-from .units import in_unit, stamp_time, time_step
+from .units import in_unit, magnitude, stamp_time, time_step
 
 __all__ = ["AMPA", "STD", "STP", "Alpha", "AlignPost", "DualExpon", "Expon", "GABAa", "Synapse"]
 
@@ -77,8 +77,19 @@ class Expon(Synapse, AlignPost):
     def reset_state(self, batch_size: int | None = None, **kwargs: Any) -> None:
         self.g.value = _value(self.g_initializer, self.varshape, batch_size)
 
+    def _decay(self) -> Any:
+        """The factor ``g`` decays by over one step: ``1 + z·φ(z)``, ``z = -dt/τ``, which is
+        exactly :func:`exp_euler_step`'s step of ``dg/dt = -g/τ``."""
+        z = magnitude(-time_step(environ.get_dt()) / self.tau)
+        return 1.0 + z * _exprel(z)
+
     def update(self, x: Any = None) -> Any:
-        g = exp_euler_step(lambda g: self.sum_current_inputs(-g) / self.tau, self.g.value)
+        g = None
+        if not self.current_inputs:
+            # a projection's increment that can add itself into g does the decay as well
+            g = self._fused_delta_input(self.g.value, self._decay())
+        if g is None:
+            g = exp_euler_step(lambda g: self.sum_current_inputs(-g) / self.tau, self.g.value)
         g = self.sum_delta_inputs(g)
         if x is not None:
             g = g + x
