@@ -83,6 +83,47 @@ def bench(steps: int) -> dict[str, tuple[float, float]]:
     return results
 
 
+def bench_nested(depth: int) -> tuple[int, float, float]:
+    """Loops nested ``depth`` deep around the LIF step (3 iterations per level).
+
+    Returns how often the innermost Python body ran while ``bst.compile.jit`` traced, and
+    the trace times (``.trace``, no XLA compile) of the brainstate version and of the same
+    nest written with ``lax.scan``. Discovery replays its recordings, so the body runs
+    once whatever the depth (it ran 2**(depth + 1) times before).
+    """
+    v_state = bst.State(jnp.zeros(N))
+    runs = [0]
+
+    def step(i):
+        runs[0] += 1
+        v_state.value = lif_pure(v_state.value, 1.5)[0]
+
+    def nest(level):
+        if level == 0:
+            return step
+        inner = nest(level - 1)
+        return lambda i: bst.compile.for_loop(inner, jnp.arange(3))
+
+    outer = nest(depth - 1)
+    run_bst = bst.compile.jit(lambda: bst.compile.for_loop(outer, jnp.arange(3)))
+    t0 = time.perf_counter()
+    run_bst.trace()
+    t_bst = time.perf_counter() - t0
+
+    def scan_nest(level):
+        if level == 0:
+            return lambda v, i: (lif_pure(v, 1.5)[0], None)
+        inner = scan_nest(level - 1)
+        return lambda v, i: (jax.lax.scan(inner, v, jnp.arange(3))[0], None)
+
+    outer_scan = scan_nest(depth - 1)
+    run_scan = jax.jit(lambda v: jax.lax.scan(outer_scan, v, jnp.arange(3))[0])
+    t0 = time.perf_counter()
+    run_scan.trace(jnp.zeros(N))
+    t_scan = time.perf_counter() - t0
+    return runs[0], t_bst, t_scan
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--steps", type=int, nargs="*", default=[100, 1000, 10000])
@@ -100,6 +141,14 @@ def main() -> None:
                 f"{steps:>6} | {name:<13} | {compile_s:>9.3f} | {per_step * 1e6:>8.2f} | "
                 f"{per_step / ref:>10.2f}x"
             )
+
+    print()
+    print("loops nested d deep: runs of the innermost body while tracing, trace time")
+    print(f"{'depth':>5} | {'body runs':>9} | {'bst trace s':>11} | {'lax.scan trace s':>16}")
+    print("-" * 52)
+    for depth in (1, 2, 3, 4):
+        runs, t_bst, t_scan = bench_nested(depth)
+        print(f"{depth:>5} | {runs:>9} | {t_bst:>11.3f} | {t_scan:>16.3f}")
 
 
 if __name__ == "__main__":
