@@ -159,7 +159,7 @@ def _stateful_scan_traced(
         read_vals = read_state_values(read_states)
 
         def body(carry: Any, x: Any) -> tuple[Any, Any]:
-            user_carry, state_carry, i = carry
+            user_carry, state_carry, *counter = carry
             out, after = call_with_states(
                 f, (user_carry, x), {}, states, list(state_carry) + read_vals, known, where=where
             )
@@ -170,13 +170,15 @@ def _stateful_scan_traced(
                     f"{type(out).__name__}."
                 )
             new_state_carry = check_carry(write_states, state_carry, after[:n_w], where)
-            if bar is not None:
-                bar.step(i, n)
+            if bar is None:
+                return (out[0], new_state_carry), out[1]
+            (i,) = counter
+            bar.step(i, n)
             return (out[0], new_state_carry, i + 1), out[1]
 
-        (carry, final, _), ys = scan_impl(
-            body, (init, carry0, jnp.asarray(0, jnp.int32)), xs, n, reverse, unroll
-        )
+        # the step counter exists for the progress bar only (each carry costs every step)
+        counter0 = () if bar is None else (jnp.asarray(0, jnp.int32),)
+        (carry, final, *_), ys = scan_impl(body, (init, carry0, *counter0), xs, n, reverse, unroll)
         return carry, ys, write_states, final
 
     carry, ys, write_states, final = run_discovering(known, attempt)
