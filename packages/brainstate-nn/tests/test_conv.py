@@ -296,6 +296,7 @@ def test_conv_transpose_is_the_adjoint_of_conv(padding, stride):
     # <conv(x), y> == <x, conv_transpose(y)> with the kernel's in/out axes swapped
     # (sizes such that the convolution's windows cover the whole input)
     size = 8 if padding == "SAME" else 9
+    bsc.random.seed(0)  # the initial kernels are drawn from the default generator
     conv = nn.Conv2d((size, size, 3), 5, 3, stride=stride, padding=padding)
     out = conv.out_size
     tconv = nn.ConvTranspose2d(out, 3, 3, stride=stride, padding=padding)
@@ -304,7 +305,9 @@ def test_conv_transpose_is_the_adjoint_of_conv(padding, stride):
     assert tconv(y).shape == x.shape
     lhs = float(jnp.vdot(conv(x), y))
     rhs = float(jnp.vdot(x, tconv(y)))
-    np.testing.assert_allclose(lhs, rhs, rtol=1e-4)
+    # float32 sums of many terms of both signs: the error scales with the terms, not the sum
+    scale = float(jnp.vdot(jnp.abs(conv(x)), jnp.abs(y)))
+    np.testing.assert_allclose(lhs, rhs, rtol=1e-4, atol=1e-5 * scale)
     # and equals the input-gradient of the convolution
     vjp = jax.vjp(conv, jnp.asarray(x))[1](jnp.asarray(y))[0]
     np.testing.assert_allclose(tconv(y), vjp, rtol=1e-4, atol=1e-5)
