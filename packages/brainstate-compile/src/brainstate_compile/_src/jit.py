@@ -141,17 +141,18 @@ class JittedFunction:
 
     def _make_jitted(self, known: KnownStates, keyed: bool) -> tuple[Any, Callable[..., Any]]:
         """``jax.jit`` of the pure function over ``known``, and how to call it with
-        ``(state_values, args, kwargs)``; ``keyed`` adds the settings' key."""
+        ``(state_values, args[, kwargs])``; ``keyed`` adds the settings' key. (Leaving out
+        empty keyword arguments saves jax.jit a pytree node on every call.)"""
         if self._spread:
             jitted = jax.jit(functools.partial(self._pure_spread, known), **self._jit_kwargs)
-            return jitted, lambda values, args, kwargs: jitted(
-                self._env_now(), values, *args, **kwargs
+            return jitted, lambda values, args, kwargs=None: jitted(
+                self._env_now(), values, *args, **(kwargs or {})
             )
         if keyed:
             jitted = jax.jit(
                 functools.partial(self._pure, known), static_argnums=(3,), **self._jit_kwargs
             )
-            return jitted, lambda values, args, kwargs: jitted(
+            return jitted, lambda values, args, kwargs=None: jitted(
                 values, args, kwargs, self._env_now()
             )
         jitted = jax.jit(functools.partial(self._pure, known), **self._jit_kwargs)
@@ -163,10 +164,11 @@ class JittedFunction:
         known: KnownStates,
         state_values: list[Any],
         args: tuple,
-        kwargs: dict,
+        kwargs: dict | None = None,
         env: tuple = (),
         /,
     ) -> Any:
+        kwargs = kwargs or {}
         if jax.config.jax_disable_jit and not inside_jax_trace():  # pyright: ignore[reportAttributeAccessIssue]
             # jax.jit calls us directly under disable_jit; run the user's function instead
             raise _DisabledJitCall
@@ -233,7 +235,10 @@ class JittedFunction:
         known = self._known
         states = known.states
         try:
-            out, new = self._call_jitted([s._value for s in states], args, kwargs)
+            if kwargs:
+                out, new = self._call_jitted([s._value for s in states], args, kwargs)
+            else:
+                out, new = self._call_jitted([s._value for s in states], args)
         except Exception as e:
             return self._call_slow(e, args, kwargs)
         # Only `_value` is written; the tracer flag is left as it was. (Called inside a plain
