@@ -69,6 +69,12 @@ class _DisabledJitCall(Exception):
     """Raised by the traced function when ``jax.disable_jit`` made jax.jit call it eagerly."""
 
 
+def _kw(kwargs: dict) -> tuple:
+    # the jitted call's keyword arguments: left out when empty, so that every call of one
+    # signature takes the same (cached) program
+    return (kwargs,) if kwargs else ()
+
+
 def _as_tuple(x: int | Iterable[int] | None) -> tuple[int, ...]:
     if x is None:
         return ()
@@ -153,7 +159,7 @@ class JittedFunction:
                 functools.partial(self._pure, known), static_argnums=(3,), **self._jit_kwargs
             )
             return jitted, lambda values, args, kwargs=None: jitted(
-                values, args, kwargs, self._env_now()
+                values, args, kwargs or None, self._env_now()
             )
         jitted = jax.jit(functools.partial(self._pure, known), **self._jit_kwargs)
         return jitted, jitted
@@ -264,7 +270,7 @@ class JittedFunction:
             states = known.states
             if isinstance(err, Rediscover) and err.known is known:
                 try:
-                    out, new = self._call_jitted(get_raw_values(states), args, kwargs)
+                    out, new = self._call_jitted(get_raw_values(states), args, *_kw(kwargs))
                 except Exception as e:
                     err = e
                     continue
@@ -284,7 +290,7 @@ class JittedFunction:
 
         def attempt() -> Any:
             states = known.states
-            out, new = call_jitted(read_state_values(states), args, kwargs)
+            out, new = call_jitted(read_state_values(states), args, *_kw(kwargs))
             for i, v in zip(known.write_index[(len(states), len(new))], new):
                 states[i].value = v
             return out
