@@ -20,6 +20,7 @@ from ._src.api_snapshot import (
     check_api_snapshot as check_api_snapshot,
 )
 from ._src.environ_keys import (
+    ByIdentity as ByIdentity,
     baked_keys as baked_keys,
     environ_epoch as environ_epoch,
     environ_fingerprint as environ_fingerprint,
@@ -58,6 +59,7 @@ __all__ = [
     "record_environ_reads",
     "report_environ_reads",
     "baked_keys",
+    "ByIdentity",
     "environ_fingerprint",
     "environ_epoch",
     "active_recorders",

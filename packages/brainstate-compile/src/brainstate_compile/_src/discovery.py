@@ -19,7 +19,7 @@ import jax
 from brainstate_core import State, StateTraceError
 from brainstate_core.extend import StateTraceStack, get_raw_values, read_state_values
 
-from .errors import diagnose_failed_call
+from .errors import check_read_only, diagnose_failed_call
 from .jaxpr_trace import staging
 from .recorded_call import RecordedCall, find_recorded, record_call, replay_call, trace_key
 
@@ -252,12 +252,7 @@ def _call_directly(
         with recorder:
             out = fun(*args, **kwargs)
         if not allow_write:
-            written = recorder.get_write_states()
-            if written:
-                raise StateTraceError(
-                    f"{where} may read States but not write them; it wrote "
-                    f"{describe_states(written)}. Move the write into the loop body."
-                )
+            check_read_only(recorder, where)
         after = get_raw_values(states)
     finally:
         recorder.recover_original_values()

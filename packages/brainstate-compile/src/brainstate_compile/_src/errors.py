@@ -7,16 +7,33 @@ from collections.abc import Sequence
 
 import jax
 
-from brainstate_core import BrainStateError, DeletedStateError, LeakedTracerError, State
-from brainstate_core.extend import is_tracer, tracer_is_live
+from brainstate_core import (
+    BrainStateError,
+    DeletedStateError,
+    LeakedTracerError,
+    State,
+    StateTraceError,
+)
+from brainstate_core.extend import StateTraceStack, is_tracer, tracer_is_live
 
 __all__ = [
     "JitError",
     "EnvironRecompileWarning",
     "diagnose_failed_call",
+    "check_read_only",
     "set_pending_error",
     "take_pending_error",
 ]
+
+
+def check_read_only(recorder: StateTraceStack, where: str) -> None:
+    """Raise when a loop condition (which may only read States) wrote one."""
+    written = recorder.get_write_states()
+    if written:
+        raise StateTraceError(
+            f"{where} may read States but not write them; it wrote "
+            f"{', '.join(s.describe() for s in written)}. Move the write into the loop body."
+        )
 
 
 class EnvironRecompileWarning(UserWarning):

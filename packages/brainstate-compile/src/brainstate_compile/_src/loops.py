@@ -13,7 +13,6 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
-from brainstate_core import StateTraceError
 from brainstate_core.extend import (
     StateTraceStack,
     is_recording,
@@ -24,6 +23,7 @@ from brainstate_core.extend import (
 
 from .carry import as_carry, check_carry
 from .discovery import KnownStates, call_with_states, check_no_state_in, run_discovering
+from .errors import check_read_only
 from .jit import JittedFunction
 from .progress_bar import ProgressBar, as_progress_bar
 from .recorded_call import trace_key
@@ -505,11 +505,7 @@ def bounded_while_loop(
     def checked_cond(val: Any) -> Any:
         with StateTraceStack(name=where) as rec:
             pred = cond_fun(val)
-        if rec.get_write_states():
-            raise StateTraceError(
-                f"{where} may read States but not write them; it wrote "
-                f"{', '.join(s.describe() for s in rec.get_write_states())}."
-            )
+        check_read_only(rec, where)
         return pred
 
     def step(val: Any, _: Any) -> tuple[Any, None]:

@@ -17,8 +17,9 @@ from typing import Any, NamedTuple
 import jax
 import numpy as np
 
-from brainstate_core import State, StateTraceError
+from brainstate_core import State
 from brainstate_core.extend import (
+    ByIdentity,
     StateTraceStack,
     baked_keys,
     environ_fingerprint,
@@ -28,6 +29,7 @@ from brainstate_core.extend import (
     tracer_is_live,
 )
 
+from .errors import check_read_only
 from .jaxpr_trace import Tracer, replay, trace_growing
 
 __all__ = ["RecordedCall", "record_call", "find_recorded", "replay_call", "trace_key"]
@@ -117,18 +119,18 @@ def trace_key(fun: Callable[..., Any]) -> Any:
     if declared is not None:
         return declared
     if isinstance(fun, types.MethodType):
-        return (types.MethodType, trace_key(fun.__func__), _ByIdentity(fun.__self__))
+        return (types.MethodType, trace_key(fun.__func__), ByIdentity(fun.__self__))
     if isinstance(fun, types.FunctionType):
         # a closure defined inside a traced function is a new object on each trace; what
         # it does is fixed by its code, globals, closed-over objects and defaults
         return (
             fun.__code__,
-            _ByIdentity(fun.__globals__),
-            tuple(_ByIdentity(_cell_contents(c)) for c in fun.__closure__ or ()),
-            tuple(_ByIdentity(d) for d in fun.__defaults__ or ()),
-            tuple((k, _ByIdentity(v)) for k, v in (fun.__kwdefaults__ or {}).items()),
+            ByIdentity(fun.__globals__),
+            tuple(ByIdentity(_cell_contents(c)) for c in fun.__closure__ or ()),
+            tuple(ByIdentity(d) for d in fun.__defaults__ or ()),
+            tuple((k, ByIdentity(v)) for k, v in (fun.__kwdefaults__ or {}).items()),
         )
-    return _ByIdentity(fun)
+    return ByIdentity(fun)
 
 
 _EMPTY_CELL = object()
@@ -139,19 +141,6 @@ def _cell_contents(cell: Any) -> Any:
         return cell.cell_contents
     except ValueError:  # a cell not yet assigned
         return _EMPTY_CELL
-
-
-class _ByIdentity:
-    __slots__ = ("obj",)
-
-    def __init__(self, obj: Any) -> None:
-        self.obj = obj
-
-    def __hash__(self) -> int:
-        return id(self.obj)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _ByIdentity) and other.obj is self.obj
 
 
 class RecordedCall(NamedTuple):
@@ -233,13 +222,7 @@ def record_call(
             with recorder:
                 out = fun(*call_args, **call_kwargs)
             if not allow_write:
-                written = recorder.get_write_states()
-                if written:
-                    raise StateTraceError(
-                        f"{where} may read States but not write them; it wrote "
-                        f"{', '.join(s.describe() for s in written)}. Move the write into the "
-                        "loop body."
-                    )
+                check_read_only(recorder, where)
             after = get_raw_values([*states, *found])
         finally:
             recorder.recover_original_values()

@@ -28,6 +28,7 @@ __all__ = [
     "environ_fingerprint",
     "environ_epoch",
     "baked_keys",
+    "ByIdentity",
 ]
 
 
@@ -124,12 +125,21 @@ def _leaf_fingerprint(leaf: Any) -> Any:
     try:
         hash(leaf)
     except TypeError:  # an opaque object: only the very same object is the same value
-        return _ByIdentity(leaf)
+        return ByIdentity(leaf)
     return (type(leaf), leaf)
 
 
-class _ByIdentity:
-    """Keys an unhashable object by identity; holding it keeps its id from being reused."""
+class ByIdentity:
+    """A hashable key standing for an object by identity, whatever its ``==``.
+
+    Holding the object keeps its ``id`` from being reused while the key lives.
+
+    Examples:
+        >>> from brainstate_core.extend import ByIdentity
+        >>> a, b = [1], [1]
+        >>> ByIdentity(a) == ByIdentity(a), ByIdentity(a) == ByIdentity(b)
+        (True, False)
+    """
 
     __slots__ = ("obj",)
 
@@ -140,4 +150,4 @@ class _ByIdentity:
         return id(self.obj)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, _ByIdentity) and other.obj is self.obj
+        return isinstance(other, ByIdentity) and other.obj is self.obj
