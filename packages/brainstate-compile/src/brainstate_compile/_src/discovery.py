@@ -21,7 +21,15 @@ from brainstate_core.extend import StateTraceStack, get_raw_values, read_state_v
 
 from .errors import check_read_only, diagnose_failed_call
 from .jaxpr_trace import staging
-from .recorded_call import RecordedCall, find_recorded, record_call, replay_call, trace_key
+from .recorded_call import (
+    CallSignature,
+    RecordedCall,
+    call_signature,
+    find_recorded,
+    record_call,
+    replay_call,
+    running_with,
+)
 
 __all__ = [
     "KnownStates",
@@ -160,7 +168,8 @@ def call_with_states(
     if not staging() or jax.config.jax_disable_jit:  # pyright: ignore[reportAttributeAccessIssue]
         # eager, or under a vmap/grad run eagerly: call the function as it is
         return _call_directly(fun, args, kwargs, states, values, known, where, allow_write)
-    found = _find(known, fun, args, kwargs, states, values, allow_write)
+    signature = call_signature(fun, args, kwargs, values)
+    found = _find(known, signature, states, allow_write)
     if found is None:
         _SESSION.depth += 1
         try:
@@ -170,6 +179,7 @@ def call_with_states(
                 kwargs,
                 states,
                 values,
+                signature,
                 where=where,
                 allow_write=allow_write,
                 traced_values=traced_values,
@@ -216,19 +226,12 @@ def _keep(store: dict[Any, list[RecordedCall]], rec: RecordedCall) -> None:
 
 
 def _find(
-    known: KnownStates,
-    fun: Callable[..., Any],
-    args: Sequence[Any],
-    kwargs: dict[str, Any],
-    states: Sequence[State],
-    values: Sequence[Any],
-    allow_write: bool,
+    known: KnownStates, signature: CallSignature, states: Sequence[State], allow_write: bool
 ) -> tuple[RecordedCall, list[State]] | None:
-    key = trace_key(fun)
     for store in (known.traces, _SESSION.recorded):
-        recorded = store.get(key)
+        recorded = store.get(signature.key)
         if recorded:
-            found = find_recorded(recorded, fun, args, kwargs, states, values, allow_write)
+            found = find_recorded(recorded, signature, states, allow_write)
             if found is not None:
                 return found
     return None
@@ -244,20 +247,12 @@ def _call_directly(
     where: str,
     allow_write: bool,
 ) -> tuple[Any, list[Any]]:
-    saved = get_raw_values(states)
-    for s, v in zip(states, values):
-        s.restore_value(v)
     recorder = StateTraceStack(name=where)
-    try:
-        with recorder:
-            out = fun(*args, **kwargs)
+    with running_with(states, values, recorder):
+        out = fun(*args, **kwargs)
         if not allow_write:
             check_read_only(recorder, where)
         after = get_raw_values(states)
-    finally:
-        recorder.recover_original_values()
-        for s, v in zip(states, saved):
-            s.restore_value(v)
     if known.absorb(recorder.states, recorder.been_written) or _touched_others(
         recorder.states, states
     ):

@@ -10,8 +10,9 @@ at that moment), and the retrace replays the jaxpr: the user's code runs once pe
 
 from __future__ import annotations
 
+import contextlib
 import types
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 import jax
@@ -32,7 +33,16 @@ from brainstate_core.extend import (
 from .errors import check_read_only
 from .jaxpr_trace import Tracer, replay, trace_growing
 
-__all__ = ["RecordedCall", "record_call", "find_recorded", "replay_call", "trace_key"]
+__all__ = [
+    "CallSignature",
+    "RecordedCall",
+    "call_signature",
+    "find_recorded",
+    "record_call",
+    "replay_call",
+    "running_with",
+    "trace_key",
+]
 
 
 _BY_VALUE = (bool, int, float, complex, str, bytes, type(None))
@@ -143,6 +153,40 @@ def _cell_contents(cell: Any) -> Any:
         return _EMPTY_CELL
 
 
+@contextlib.contextmanager
+def running_with(
+    states: Sequence[State], values: Sequence[Any], recorder: StateTraceStack
+) -> Iterator[None]:
+    """Inside the block, ``states[i]`` holds ``values[i]`` and ``recorder`` records; after
+    it (also on an exception), every State holds what it held before."""
+    saved = get_raw_values(states)
+    for s, v in zip(states, values):
+        s.restore_value(v)
+    try:
+        with recorder:
+            yield
+    finally:
+        recorder.recover_original_values()
+        for s, v in zip(states, saved):
+            s.restore_value(v)
+
+
+class CallSignature(NamedTuple):
+    """What a recording is matched on, computed once per call."""
+
+    key: Any  # `trace_key` of the function
+    args: Any  # the signature of ``(args, kwargs)``
+    values: tuple[Any, ...]  # the signatures of the given States' values
+
+
+def call_signature(
+    fun: Callable[..., Any], args: Sequence[Any], kwargs: dict[str, Any], values: Sequence[Any]
+) -> CallSignature:
+    return CallSignature(
+        trace_key(fun), _signature((tuple(args), kwargs)), tuple(_signature(v) for v in values)
+    )
+
+
 class RecordedCall(NamedTuple):
     key: Any  # `trace_key` of the function
     fun: Callable[..., Any]
@@ -172,6 +216,7 @@ def record_call(
     kwargs: dict[str, Any],
     states: Sequence[State],
     values: Sequence[Any],
+    signature: CallSignature,
     *,
     where: str,
     allow_write: bool,
@@ -214,20 +259,12 @@ def record_call(
                 tree, [add_input(jax.typeof(x)) if dynamic(x) else x for x in leaves]
             )
 
-        saved = get_raw_values(states)
-        for s, v in zip(states, given_values):
-            s.restore_value(v)
         recorder = StateTraceStack(new_arg=new_arg, name=where)
-        try:
-            with recorder:
-                out = fun(*call_args, **call_kwargs)
+        with running_with(states, given_values, recorder):
+            out = fun(*call_args, **call_kwargs)
             if not allow_write:
                 check_read_only(recorder, where)
             after = get_raw_values([*states, *found])
-        finally:
-            recorder.recover_original_values()
-            for s, v in zip(states, saved):
-                s.restore_value(v)
         box.update(
             recorder=recorder,
             out=_Layout.of(out),
@@ -239,13 +276,13 @@ def record_call(
         jaxpr, consts = trace_growing(body, in_avals, where)
     recorder = box["recorder"]
     return RecordedCall(
-        key=trace_key(fun),
+        key=signature.key,
         fun=fun,
         allow_write=allow_write,
         traced_values=traced_values,
-        args_signature=_signature((tuple(args), kwargs)),
+        args_signature=signature.args,
         states=(*states, *found),
-        state_signatures=(*(_signature(v) for v in values), *found_signatures),
+        state_signatures=(*signature.values, *found_signatures),
         touched=tuple(recorder.states),
         touched_written=tuple(recorder.been_written),
         jaxpr=jaxpr,
@@ -259,37 +296,28 @@ def record_call(
 
 def find_recorded(
     recorded: Sequence[RecordedCall],
-    fun: Callable[..., Any],
-    args: Sequence[Any],
-    kwargs: dict[str, Any],
+    signature: CallSignature,
     states: Sequence[State],
-    values: Sequence[Any],
     allow_write: bool,
 ) -> tuple[RecordedCall, list[State]] | None:
-    """A recorded call that this call may stand for, and the States it would find.
+    """A recording of this call's function that this call may stand for, and the States
+    running the call would find.
 
-    It matches when it is of the same function with arguments of the same types, under the
-    same settings, no tracer it closed over has died since, and each State it used either is
-    given now with a value of the same type, or is not given and holds a value of the type
-    the recording found it with (running the call would find that State again: the
-    returned list).
+    It matches when its arguments have the same types, it ran under the same settings, no
+    tracer it closed over has died since, and each State it used either is given now with a
+    value of the same type, or is not given and holds a value of the type the recording
+    found it with (running the call would find that State again: the returned list).
     """
-    if not recorded:
-        return None
     position = {id(s): i for i, s in enumerate(states)}
-    args_signature = _signature((tuple(args), kwargs))
-    key = trace_key(fun)
     for rec in recorded:
-        if rec.key != key or rec.allow_write != allow_write:
-            continue
-        if rec.args_signature != args_signature:
+        if rec.allow_write != allow_write or rec.args_signature != signature.args:
             continue
         dynamic = _is_traceable if rec.traced_values else _is_dynamic
         missing = []
         for s, sig in zip(rec.states, rec.state_signatures):
             i = position.get(id(s))
             if i is not None:
-                if sig != _signature(values[i]):
+                if sig != signature.values[i]:
                     break
             elif sig != _signature(s._value, dynamic) or not _all_live(s._value):
                 break

@@ -190,18 +190,7 @@ class FixedProb(Node):
         Raises:
             EventShapeError: ``spikes``' last dimension is not ``in_size``.
         """
-        self._check_spikes(spikes)
-        return _matvec(
-            spikes,
-            self.indices,
-            self.weight.value,
-            self.n_post,
-            False,
-            self.float_as_event,
-            None,
-            checked=True,
-            pre_start=self.pre_start,
-        )
+        return self._product(spikes)
 
     def accumulate(self, spikes: Any, y: Any, beta: Any = 1.0) -> Any:
         """``beta * y + self(spikes)`` in one pass (BLAS ``gemv`` style), in ``y``'s unit.
@@ -223,6 +212,9 @@ class FixedProb(Node):
             EventShapeError: wrong shapes.
             brainunit.UnitMismatchError: weights with units and a plain or mismatched ``y``.
         """
+        return self._product(spikes, y=y, beta=beta)
+
+    def _product(self, spikes: Any, **accumulate: Any) -> Any:
         self._check_spikes(spikes)
         return _matvec(
             spikes,
@@ -234,8 +226,7 @@ class FixedProb(Node):
             None,
             checked=True,
             pre_start=self.pre_start,
-            y=y,
-            beta=beta,
+            **accumulate,
         )
 
 
