@@ -250,3 +250,28 @@ def test_ifelse_inside_for_loop_writes_states():
 def test_ifelse_argument_errors(conds, n_branches, err, match):
     with pytest.raises(err, match=match):
         bc.ifelse(conds, [lambda: 0] * n_branches)
+
+
+@given(st.lists(st.booleans(), min_size=1, max_size=4), st.booleans())
+def test_ifelse_check_cond_requires_exactly_one_true_condition(conds, compiled):
+    hits = bsc.State(jnp.asarray(0), name="hits")
+
+    def run(flags):
+        def branch(k):
+            def hit():
+                hits.value += 1
+                return k
+
+            return hit
+
+        return bc.ifelse(list(flags), [branch(k) for k in range(len(conds))], check_cond=True)
+
+    call = bc.jit(run) if compiled else run
+    flags = jnp.asarray(conds)
+    if sum(conds) == 1:
+        assert int(call(flags)) == conds.index(True)
+        assert int(hits.value) == 1
+    else:
+        with pytest.raises(bc.JitError, match="exactly one condition must be true"):
+            jax.block_until_ready(call(flags))
+        assert int(hits.value) == 0  # the failed call left the State as it was

@@ -12,6 +12,7 @@ from brainstate_core.extend import is_tracer, read_state_values, write_state_val
 
 from .carry import as_carry, check_carry
 from .discovery import KnownStates, call_with_states, check_no_state_in, run_discovering
+from .error_if import jit_error_if
 
 __all__ = ["cond", "switch", "ifelse"]
 
@@ -105,7 +106,10 @@ def switch(index: Any, branches: Sequence[Callable[..., Any]], *operands: Any) -
 
 
 def ifelse(
-    conditions: Sequence[Any], branches: Sequence[Callable[..., Any]], *operands: Any
+    conditions: Sequence[Any],
+    branches: Sequence[Callable[..., Any]],
+    *operands: Any,
+    check_cond: bool = False,
 ) -> Any:
     """``if / elif / ... / else`` over branches that may read and write States.
 
@@ -117,6 +121,15 @@ def ifelse(
         conditions: Boolean scalars, tested in order.
         branches: Functions of ``*operands``; ``len(conditions)`` or ``len(conditions) + 1``.
         *operands: Arguments passed to the chosen branch.
+        check_cond: Also check that exactly one condition is true, raising
+            :class:`JitError` (from compiled code, when it runs) otherwise. brainstate 0.1
+            made this check by default; here conditions may overlap (the first true one
+            wins) unless it is asked for.
+
+    Raises:
+        ValueError: the numbers of branches and conditions do not fit.
+        TypeError: a condition is not a scalar.
+        JitError: ``check_cond`` is set and not exactly one condition is true.
 
     Examples:
         >>> import brainstate_compile as bc
@@ -139,6 +152,12 @@ def ifelse(
             raise TypeError(f"ifelse: conditions[{i}] must be a scalar, got shape {jnp.shape(c)}.")
     if conditions:
         conds = jnp.stack([jnp.asarray(c, bool) for c in conditions])
+        if check_cond:
+            jit_error_if(
+                jnp.sum(conds) != 1,
+                "ifelse(check_cond=True): exactly one condition must be true, got {}.",
+                conds,
+            )
         index = jnp.where(jnp.any(conds), jnp.argmax(conds), len(branches) - 1)
     else:
         index = jnp.asarray(0)
