@@ -13,6 +13,7 @@ only after the whole call succeeded.
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any, NamedTuple
 
@@ -407,13 +408,16 @@ def map_creating_states(
         fn: The function to map.
         map_lane: Maps the per-lane function (a :class:`MappedFunction` around it).
         state_tag: A tag given to every new State.
-        by_reference: Which result leaves are returned as they are, given the leaf and the
-            new States (default: graph Nodes, and the States ``fn`` created).
+        by_reference: Which result leaves are returned as they are, not mapped (default:
+            graph Nodes, and the States ``fn`` created).
 
     Returns:
         The mapped function.
     """
-    box: dict[str, Any] = {}
+    # What the latest trace of `lane` in this thread found (a discovery may trace it more
+    # than once; the last trace is the one that ran). Per thread: two threads may call the
+    # mapped function at once.
+    box = threading.local()
 
     def lane(*args: Any, **kwargs: Any) -> tuple[Any, list]:
         with catch_new_states(state_tag) as catcher:
@@ -425,8 +429,7 @@ def map_creating_states(
             refs = [x if _built_inside(x, new_ids) else None for x in leaves]
         else:
             refs = [x if by_reference(x) else None for x in leaves]
-        # this trace's results; an earlier, discarded trace (discovery) is overwritten
-        box.update(new=new, refs=refs, treedef=treedef)
+        box.found = (new, refs, treedef)
         mapped_leaves = [None if r is not None else x for x, r in zip(leaves, refs)]
         return jax.tree.unflatten(treedef, mapped_leaves), [s.value for s in new]
 
@@ -435,11 +438,13 @@ def map_creating_states(
 
     @functools.wraps(fn)
     def call(*args: Any, **kwargs: Any) -> Any:
-        out, values = mapped(*args, **kwargs)
-        for s, v in zip(box["new"], values):
+        try:
+            out, values = mapped(*args, **kwargs)
+            new, refs, treedef = box.found
+        finally:  # also after a failure: keep nothing the call built alive
+            box.__dict__.pop("found", None)
+        for s, v in zip(new, values):
             s.restore_value(v)
-        treedef, refs = box["treedef"], box["refs"]
-        box.clear()
         leaves = treedef.flatten_up_to(out)
         return jax.tree.unflatten(treedef, [x if r is None else r for x, r in zip(leaves, refs)])
 
