@@ -288,6 +288,33 @@ def test_returning_a_state_is_an_error():
         ba.vmap(lambda x: s)(jnp.zeros(2))
 
 
+class _Layer(graph.Node):
+    def __init__(self, d):
+        self.w = bsc.ParamState(bsc.random.normal(size=(d, d)))
+        self.h = bsc.HiddenState(jnp.zeros(d))
+
+
+def test_a_node_built_inside_comes_out_with_the_lane_axis(assert_concrete):
+    # brainstate 0.1 style: one Node per key, stacked on axis 0 (flax's "scan over layers")
+    keys = bsc.random.split_key(4)
+
+    def build(key):
+        bsc.random.set_key(key)
+        return _Layer(3), jnp.float32(2.0)
+
+    layer, two = ba.restore_rngs(ba.vmap(build))(keys)
+    assert isinstance(layer, _Layer)
+    assert layer.w.value.shape == (4, 3, 3) and layer.h.value.shape == (4, 3)
+    assert two.shape == (4,)
+    assert_concrete(layer.w, layer.h)
+    for i in range(4):  # lane i is the Node built alone from key i
+        bsc.random.set_key(keys[i])
+        np.testing.assert_allclose(layer.w.value[i], _Layer(3).w.value, rtol=1e-6)
+    # the stacked Node runs under vmap like any batched Node
+    out = ba.vmap(lambda n, x: x @ n.w.value)(layer, jnp.ones((4, 3)))
+    np.testing.assert_allclose(out, layer.w.value.sum(axis=1), rtol=1e-6)
+
+
 def test_vmap_with_random_inside_for_loop():
     bsc.random.seed(1)
     v = bsc.State(jnp.zeros(3))

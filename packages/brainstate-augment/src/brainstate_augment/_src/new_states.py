@@ -9,9 +9,7 @@ from typing import Any
 import jax
 import numpy as np
 
-from brainstate_core import State, catch_new_states
-
-from .vmap import MappedFunction, check_axis_size
+from .vmap import MappedFunction, check_axis_size, map_creating_states
 
 __all__ = ["vmap_new_states"]
 
@@ -83,32 +81,11 @@ def vmap_new_states(
             axis_name=axis_name,
         )
 
-    box: dict[str, Any] = {}
-
-    def lane(*args: Any, **kwargs: Any) -> tuple[list, list]:
-        with catch_new_states(state_tag) as catcher:
-            out = fn(*args, **kwargs)
-        new = list(catcher.get_states())
-        leaves, treedef = jax.tree.flatten(out, is_leaf=lambda x: isinstance(x, State))
-        arrays = [x for x in leaves if isinstance(x, _ARRAY_TYPES)]
-        # this trace's results; an earlier, discarded trace (discovery) is overwritten
-        box.update(new=new, leaves=leaves, treedef=treedef)
-        return arrays, [s.value for s in new]
-
-    lane.__qualname__ = getattr(fn, "__qualname__", "fn")
-    mapped = MappedFunction(
-        lane, in_axes, (out_axes, 0), in_states, out_states, axis_name, axis_size
+    return map_creating_states(
+        fn,
+        lambda lane: MappedFunction(
+            lane, in_axes, (out_axes, 0), in_states, out_states, axis_name, axis_size
+        ),
+        state_tag,
+        by_reference=lambda leaf: not isinstance(leaf, _ARRAY_TYPES),
     )
-
-    @functools.wraps(fn)
-    def batched(*args: Any, **kwargs: Any) -> Any:
-        arrays, values = mapped(*args, **kwargs)
-        for s, v in zip(box["new"], values):
-            s.restore_value(v)
-        it = iter(arrays)
-        leaves = [next(it) if isinstance(x, _ARRAY_TYPES) else x for x in box["leaves"]]
-        treedef = box["treedef"]
-        box.clear()
-        return jax.tree.unflatten(treedef, leaves)
-
-    return batched

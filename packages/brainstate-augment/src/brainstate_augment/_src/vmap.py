@@ -13,6 +13,7 @@ only after the whole call succeeded.
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any, NamedTuple
 
@@ -25,7 +26,7 @@ from brainstate_compile.extend import (
     check_no_state_in,
     run_discovering,
 )
-from brainstate_core import State
+from brainstate_core import State, catch_new_states
 from brainstate_core.extend import (
     StateTraceStack,
     is_recording,
@@ -38,7 +39,14 @@ from .errors import BatchAxisError
 from .random_lanes import is_lane_rng, split_lanes
 from .state_axes import Declared, StateAxes, is_graph_leaf, node_state_axes, parse_state_decl
 
-__all__ = ["vmap", "MappedFunction", "prepare_args", "PreparedArgs", "check_axis_size"]
+__all__ = [
+    "vmap",
+    "MappedFunction",
+    "prepare_args",
+    "PreparedArgs",
+    "check_axis_size",
+    "map_creating_states",
+]
 
 
 def _name(f: Any) -> str:
@@ -381,6 +389,73 @@ class MappedFunction:
         return f"<{type(self).__name__} {self.where}>"
 
 
+# -- States created inside the mapped function -----------------------------------------------
+def map_creating_states(
+    fn: Callable[..., Any],
+    map_lane: Callable[[Callable[..., Any]], Callable[..., Any]],
+    state_tag: str | None = None,
+    by_reference: Callable[[Any], bool] | None = None,
+) -> Callable[..., Any]:
+    """``fn`` mapped so that every State it creates comes out with the lane axis (axis 0).
+
+    ``map_lane(lane)`` maps the per-lane function ``lane``, whose result is ``(out,
+    new_values)``: ``fn``'s result with the objects returned by reference replaced by
+    ``None``, and the values of the States ``fn`` created (mapped on axis 0). Afterwards each
+    new State holds its batched value and the objects returned by reference are put back:
+    a Node built inside is returned as it is, now holding batched States.
+
+    Args:
+        fn: The function to map.
+        map_lane: Maps the per-lane function (a :class:`MappedFunction` around it).
+        state_tag: A tag given to every new State.
+        by_reference: Which result leaves are returned as they are, not mapped (default:
+            graph Nodes, and the States ``fn`` created).
+
+    Returns:
+        The mapped function.
+    """
+    # What the latest trace of `lane` in this thread found (a discovery may trace it more
+    # than once; the last trace is the one that ran). Per thread: two threads may call the
+    # mapped function at once.
+    box = threading.local()
+
+    def lane(*args: Any, **kwargs: Any) -> tuple[Any, list]:
+        with catch_new_states(state_tag) as catcher:
+            out = fn(*args, **kwargs)
+        new = list(catcher.get_states())
+        new_ids = {id(s) for s in new}
+        leaves, treedef = jax.tree.flatten(out, is_leaf=is_graph_leaf)
+        if by_reference is None:
+            refs = [x if _built_inside(x, new_ids) else None for x in leaves]
+        else:
+            refs = [x if by_reference(x) else None for x in leaves]
+        box.found = (new, refs, treedef)
+        mapped_leaves = [None if r is not None else x for x, r in zip(leaves, refs)]
+        return jax.tree.unflatten(treedef, mapped_leaves), [s.value for s in new]
+
+    lane.__qualname__ = _name(fn)
+    mapped = map_lane(lane)
+
+    @functools.wraps(fn)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        try:
+            out, values = mapped(*args, **kwargs)
+            new, refs, treedef = box.found
+        finally:  # also after a failure: keep nothing the call built alive
+            box.__dict__.pop("found", None)
+        for s, v in zip(new, values):
+            s.restore_value(v)
+        leaves = treedef.flatten_up_to(out)
+        return jax.tree.unflatten(treedef, [x if r is None else r for x, r in zip(leaves, refs)])
+
+    return call
+
+
+def _built_inside(leaf: Any, new_ids: set[int]) -> bool:
+    """A graph Node, or a State the mapped function created (a State from outside is not)."""
+    return is_graph_leaf(leaf) and (not isinstance(leaf, State) or id(leaf) in new_ids)
+
+
 def vmap(
     fn: Callable[..., Any] | None = None,
     in_axes: Any = 0,
@@ -407,7 +482,11 @@ def vmap(
       :class:`BatchAxisError` (and no State changes);
     - every :class:`brainstate_core.random.RandomState` that the function draws from (the
       default generator included) gives each lane its own key, so lanes draw different
-      numbers; afterwards the generator holds a new key split off its old one.
+      numbers; afterwards the generator holds a new key split off its old one;
+    - States the function creates get the lane axis (axis 0): a graph Node built inside and
+      returned comes out as one Node whose States are stacked over the lanes, as in
+      brainstate 0.1 (``vmap(lambda key: Layer())(keys)``; :func:`vmap_new_states` does the
+      same with no mapped input). Returning a State from outside stays an error.
 
     Usable as a decorator, with or without arguments.
 
@@ -460,13 +539,16 @@ def vmap(
             in_states=in_states,
             out_states=out_states,
         )
-    return MappedFunction(
+    return map_creating_states(
         fn,
-        in_axes,
-        out_axes,
-        in_states,
-        out_states,
-        axis_name,
-        axis_size,
-        spmd_axis_name=spmd_axis_name,
+        lambda lane: MappedFunction(
+            lane,
+            in_axes,
+            (out_axes, 0),
+            in_states,
+            out_states,
+            axis_name,
+            axis_size,
+            spmd_axis_name=spmd_axis_name,
+        ),
     )
