@@ -191,6 +191,25 @@ def test_delay_returns_the_value_n_steps_ago(method):
                 assert float(d.at("two")[0]) == max(i - 2, 0)
 
 
+def test_delay_access_reads_its_entry_with_brainstate_01_keywords():
+    with bsc.environ.context(dt=1.0):
+        d = nn.Delay(jnp.zeros(3), time=1.0)
+        by_keyword = nn.DelayAccess(d, 2.0, delay_entry="two")
+        by_method = d.access("one", 1.0)
+        picked = nn.DelayAccess(d, 2.0, "two again", 1)  # indices apply to the delayed value
+        d.init_state()
+
+        def value(step):  # what was recorded at `step` (the initial zeros before step 0)
+            return jnp.arange(3.0) + 10 * step if step >= 0 else jnp.zeros(3)
+
+        for i in range(5):
+            with bsc.environ.context(i=i):
+                d.update(value(i))
+                np.testing.assert_array_equal(by_keyword(), value(i - 2))
+                np.testing.assert_array_equal(by_method(), value(i - 1))
+                assert float(picked()) == float(value(i - 2)[1])
+
+
 def test_delay_length_and_entries():
     with bsc.environ.context(dt=0.1):
         d = nn.Delay(jnp.zeros(3), time=0.25)  # rounded up to 3 steps

@@ -255,16 +255,23 @@ class Delay(Module):
 
 
 class DelayAccess(Module):
-    """Reads one entry of a :class:`Delay`; calling it returns the delayed value."""
+    """Reads one entry of a :class:`Delay`; calling it returns the delayed value.
 
-    def __init__(self, delay: Delay, time: Any, entry: str, *indices: Any) -> None:
+    Args:
+        delay: The Delay to read.
+        time: How long ago (a time, e.g. ``2. * u.ms``); registered as the entry's delay.
+        delay_entry: The entry's name (brainstate 0.1's keyword).
+        *indices: Indices applied to the delayed value.
+    """
+
+    def __init__(self, delay: Delay, time: Any, delay_entry: str, *indices: Any) -> None:
         super().__init__()
         if not isinstance(delay, Delay):
             raise TypeError(f"DelayAccess needs a Delay, got {delay!r}")
         self.refs = {"delay": delay}
-        self.entry = entry
+        self.entry = delay_entry
         self.indices = indices
-        delay.register_entry(entry, time)
+        delay.register_entry(delay_entry, time)
 
     def update(self, *args: Any, **kwargs: Any) -> Any:
         return self.refs["delay"].at(self.entry, *self.indices)
