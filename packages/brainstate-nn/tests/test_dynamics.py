@@ -129,7 +129,8 @@ def test_exp_euler_is_exact_for_linear_equations(x0, tau, drive, dt):
 @given(
     z=st.one_of(
         st.floats(-1e-3, 1e-3),  # the series
-        st.floats(0.09, 0.11),  # where the series hands over to exp
+        st.floats(0.9, 1.1),  # where the series hands over to expm1
+        st.floats(-1.1, -0.9),
         st.floats(-60.0, 60.0),  # stiff steps, both signs
     )
 )
@@ -152,6 +153,29 @@ def test_exprel_at_zero_and_its_gradient_are_finite():
     g = jax.grad(lambda z: _exprel(z).sum())(z)
     assert np.all(np.isfinite(g))
     np.testing.assert_allclose(g[0], 0.5, rtol=1e-6)  # φ'(0) = 1/2
+
+
+@pytest.mark.parametrize("dtype, rtol", [("float32", 2e-6), ("float64", 1e-14)])
+@pytest.mark.parametrize(
+    "values",
+    [[0.0, 1e-6, -0.3, 0.99, -0.999], [0.0, -0.5, 1.0, 3.0, -40.0]],
+    ids=["polynomial only", "polynomial and expm1"],
+)
+def test_exprel_compiled_and_vectorised_matches_the_exact_value(dtype, rtol, values):
+    from brainstate_nn._src.exp_euler import _exprel
+
+    with jax.enable_x64(dtype == "float64"):
+        z = jnp.asarray(values, dtype)
+        z64 = np.asarray(values, np.float64)
+        exact = np.where(z64 == 0, 1.0, np.expm1(z64) / np.where(z64 == 0, 1.0, z64))
+        for got in (jax.jit(_exprel)(z), jax.vmap(_exprel)(z), _exprel(z)):
+            assert got.dtype == z.dtype
+            np.testing.assert_allclose(np.asarray(got, np.float64), exact, rtol=rtol)
+        slope = jax.jit(jax.grad(lambda z: _exprel(z).sum()))(z)
+        exact_slope = [
+            0.5 if v == 0 else (np.exp(v) * v - np.expm1(v)) / v**2 for v in values
+        ]  # φ'(z) = (z e^z - (e^z - 1)) / z²
+        np.testing.assert_allclose(np.asarray(slope, np.float64), exact_slope, rtol=2e-4)
 
 
 def test_exp_euler_with_units_and_unit_errors():
