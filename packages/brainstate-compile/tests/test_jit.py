@@ -313,6 +313,32 @@ def test_method_on_a_pytree_class():
 
 
 # -- ahead-of-time API ----------------------------------------------------------------------
+@pytest.mark.parametrize("kind", ["plain", "keyword", "reads environ", "static"])
+def test_a_call_after_compile_runs_the_program_compiled_ahead(kind):
+    s = bsc.State(jnp.zeros(2), name="s")
+
+    def body(x, scale=1.0):
+        dt = bsc.environ.get_dt() if kind == "reads environ" else 1.0
+        s.value = s.value + x * scale * dt
+        return s.value
+
+    counted, count = _counted(body)
+    f = bc.jit(counted, static_argnums=1 if kind == "static" else None)
+    args, kwargs = {
+        "plain": ((1.0,), {}),
+        "keyword": ((1.0,), {"scale": 3.0}),
+        "reads environ": ((1.0,), {}),
+        "static": ((1.0, 2.0), {}),
+    }[kind]
+    with bsc.environ.context(dt=0.5):
+        f.lower(*args, **kwargs).compile()
+        traced = count[0]
+        first = np.asarray(f(*args, **kwargs))
+        assert count[0] == traced  # no second trace, hence no second compile
+        expected = {"plain": 1.0, "keyword": 3.0, "reads environ": 0.5, "static": 2.0}[kind]
+        np.testing.assert_allclose(first, [expected] * 2)
+
+
 def test_lower_compile_and_clear_cache():
     s = bsc.State(jnp.zeros(3), name="s")
     r = bsc.State(jnp.ones(3), name="r")
@@ -327,15 +353,16 @@ def test_lower_compile_and_clear_cache():
 
     compiled = f.compile(1.0)
     assert isinstance(compiled, jax.stages.Compiled)
-    # the compiled pure function (state values, args, kwargs): no write-back
-    out, _ = compiled([s.value, r.value], (2.0,), {})
+    # the compiled pure function (state values, args): no write-back
+    out, _ = compiled([s.value, r.value], (2.0,))
     np.testing.assert_allclose(out, [2, 2, 2])
     np.testing.assert_array_equal(s.value, np.zeros(3))
 
     assert isinstance(f.trace(1.0), jax.stages.Traced)
 
-    np.testing.assert_allclose(f(1.0), [1, 1, 1])
     n = count[0]
+    np.testing.assert_allclose(f(1.0), [1, 1, 1])
+    assert count[0] == n  # the call runs the program compiled ahead of time
     f.clear_cache()
     assert f.states == []
     np.testing.assert_allclose(f(1.0), [2, 2, 2])

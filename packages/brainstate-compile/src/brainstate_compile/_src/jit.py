@@ -315,22 +315,25 @@ class JittedFunction:
         return run_discovering(self._known, attempt)
 
     def _ahead_of_time(self, method: str, args: tuple, kwargs: dict) -> Any:
+        # Staged with the very arguments a call passes, so that calling the function
+        # afterwards finds this trace and program in jax.jit's caches (no second compile).
         values = read_state_values(self._known.states)
         stage = getattr(self._jitted, method)
         if self._spread:
             return stage(self._env_now(), values, *args, **kwargs)
         if self._keyed:
-            return stage(values, args, kwargs, self._env_now())
-        return stage(values, args, kwargs)
+            return stage(values, args, kwargs or None, self._env_now())
+        return stage(values, args, *_kw(kwargs))
 
     def compile(self, *args: Any, **kwargs: Any) -> Any:
         """Lower and compile; returns JAX's ``Compiled`` object for the pure function.
 
         Calling that object runs the pure function without touching any State:
-        ``compiled(state_values, args, kwargs) -> (out, written_values)``, with
-        ``state_values`` the values of :attr:`states`; when static or donated arguments were
-        given, the arguments are spread out instead: ``compiled(state_values, *args,
-        **kwargs)``.
+        ``compiled(state_values, args) -> (out, written_values)`` (``compiled(state_values,
+        args, kwargs)`` when keyword arguments were given), with ``state_values`` the values
+        of :attr:`states`; when static or donated arguments were given, the arguments are
+        spread out instead: ``compiled(state_values, *args, **kwargs)``. Calling the
+        function itself afterwards runs the program compiled here.
         """
         return self.lower(*args, **kwargs).compile()
 
