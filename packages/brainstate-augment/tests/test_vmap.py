@@ -315,6 +315,25 @@ def test_a_node_built_inside_comes_out_with_the_lane_axis(assert_concrete):
     np.testing.assert_allclose(out, layer.w.value.sum(axis=1), rtol=1e-6)
 
 
+@pytest.mark.parametrize("compiled", [False, True])
+def test_states_local_to_a_loop_inside_vmap_stay_local(compiled):
+    kept = []
+
+    def total(x):
+        def body(i):
+            local = bsc.State(jnp.zeros(()))  # made and dropped inside the loop body
+            kept.append(local)
+            local.value = local.value + x * i
+            return local.value
+
+        return bc.for_loop(body, jnp.arange(3)).sum()
+
+    mapped = ba.vmap(total)
+    out = (jax.jit(mapped) if compiled else mapped)(jnp.arange(4.0))
+    np.testing.assert_allclose(out, np.arange(4.0) * 3.0)  # x * (0 + 1 + 2)
+    assert kept
+
+
 def test_vmap_with_random_inside_for_loop():
     bsc.random.seed(1)
     v = bsc.State(jnp.zeros(3))

@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 import jax
 import numpy as np
 
+import brainstate_graph as graph
 from brainstate_compile.extend import (
     KnownStates,
     call_with_states,
@@ -408,8 +409,9 @@ def map_creating_states(
         fn: The function to map.
         map_lane: Maps the per-lane function (a :class:`MappedFunction` around it).
         state_tag: A tag given to every new State.
-        by_reference: Which result leaves are returned as they are, not mapped (default:
-            graph Nodes, and the States ``fn`` created).
+        by_reference: Which result leaves are returned as they are, not mapped; given, every
+            State ``fn`` creates gets the lane axis. Default: graph Nodes and the States
+            ``fn`` created, and only the new States among those returned get the lane axis.
 
     Returns:
         The mapped function.
@@ -423,10 +425,14 @@ def map_creating_states(
         with catch_new_states(state_tag) as catcher:
             out = fn(*args, **kwargs)
         new = list(catcher.get_states())
-        new_ids = {id(s) for s in new}
         leaves, treedef = jax.tree.flatten(out, is_leaf=is_graph_leaf)
         if by_reference is None:
+            new_ids = {id(s) for s in new}
             refs = [x if _built_inside(x, new_ids) else None for x in leaves]
+            # only what comes out gets the lane axis: a State local to the function (one
+            # made inside a loop body, say) may hold a finished trace's value by now
+            returned = {id(s) for r in refs if r is not None for s in _states_in(r)}
+            new = [s for s in new if id(s) in returned]
         else:
             refs = [x if by_reference(x) else None for x in leaves]
         box.found = (new, refs, treedef)
@@ -449,6 +455,11 @@ def map_creating_states(
         return jax.tree.unflatten(treedef, [x if r is None else r for x, r in zip(leaves, refs)])
 
     return call
+
+
+def _states_in(obj: Any) -> list[State]:
+    """A State itself, or the States of a graph Node."""
+    return [obj] if isinstance(obj, State) else list(graph.states(obj).values())
 
 
 def _built_inside(leaf: Any, new_ids: set[int]) -> bool:
