@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import threading
 from collections.abc import Callable, Hashable, Sequence
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import jax
 import numpy as np
@@ -459,7 +459,11 @@ def map_creating_states(
 
 def _states_in(obj: Any) -> list[State]:
     """A State itself, or the States of a graph Node."""
-    return [obj] if isinstance(obj, State) else list(graph.states(obj).values())
+    return (
+        [obj]
+        if isinstance(obj, State)
+        else list(cast(graph.FlattedDict, graph.states(obj)).values())
+    )
 
 
 def _built_inside(leaf: Any, new_ids: set[int]) -> bool:
