@@ -1,7 +1,13 @@
 """Shared test settings for brainstate-event: strict JAX, quick hypothesis runs."""
 
+import pathlib
+import sys
+
 import jax
 from hypothesis import HealthCheck, settings
+
+# the dense references (event_reference.py) are imported by name
+sys.path.insert(0, str(pathlib.Path(__file__).parent))
 
 jax.config.update("jax_numpy_rank_promotion", "raise")
 

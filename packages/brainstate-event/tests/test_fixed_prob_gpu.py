@@ -10,20 +10,13 @@ import pytest
 
 import brainstate_event as be
 
+from event_reference import dense_matrix
+
 pytestmark = pytest.mark.skipif(jax.default_backend() != "gpu", reason="needs a GPU")
 
 GPU_BACKENDS = ["xla", "pallas"]
 if importlib.util.find_spec("jax_triton") is not None:
     GPU_BACKENDS.append("triton")
-
-
-def dense_matrix(indices, weights, n_post):
-    indices = np.asarray(indices)
-    n_pre, n_conn = indices.shape
-    w = np.broadcast_to(np.asarray(weights, np.float64), (n_pre, n_conn))
-    dense = np.zeros((n_pre, n_post))
-    np.add.at(dense, (np.repeat(np.arange(n_pre), n_conn), indices.ravel()), w.ravel())
-    return dense
 
 
 @pytest.mark.parametrize("backend", GPU_BACKENDS)

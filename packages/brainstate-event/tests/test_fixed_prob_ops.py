@@ -11,17 +11,9 @@ from hypothesis import given, settings
 
 import brainstate_event as be
 
+from event_reference import dense_matrix, unique_indices
+
 SPIKE_KINDS = st.sampled_from(["bool", "event", "value"])
-
-
-def dense_matrix(indices, weights, n_post):
-    """W[i, indices[i, j]] += weights[i, j], in float64."""
-    indices = np.asarray(indices)
-    n_pre, n_conn = indices.shape
-    w = np.broadcast_to(np.asarray(weights, np.float64), (n_pre, n_conn))
-    dense = np.zeros((n_pre, n_post))
-    np.add.at(dense, (np.repeat(np.arange(n_pre), n_conn), indices.ravel()), w.ravel())
-    return dense
 
 
 def reference(spikes, indices, weights, n_post, transpose, event):
@@ -30,11 +22,6 @@ def reference(spikes, indices, weights, n_post, transpose, event):
         s = (s != 0).astype(np.float64)
     dense = dense_matrix(indices, weights, n_post)
     return s @ (dense.T if transpose else dense)
-
-
-def unique_indices(rng, n_pre, n_post, n_conn):
-    """Targets without repeats per row (Pallas interpret-mode atomic adds drop duplicates)."""
-    return np.stack([rng.permutation(n_post)[:n_conn] for _ in range(n_pre)]).astype(np.int32)
 
 
 def x64_ctx(dtype):
