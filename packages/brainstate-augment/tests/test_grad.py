@@ -365,3 +365,25 @@ def test_unit_aware_without_brainunit_is_a_clear_error(monkeypatch):
     monkeypatch.setitem(sys.modules, "brainunit", None)
     with pytest.raises(ImportError, match="pip install brainunit"):
         ba.grad(lambda x: x, unit_aware=True)
+
+
+def test_grad_and_vmap_of_a_jitted_function_trace_it_once_across_calls():
+    w = bsc.ParamState(jnp.array([0.5, -1.0, 2.0]))
+    traced = []
+
+    @bc.jit
+    def loss(x):
+        traced.append(1)
+        return jnp.sum(jnp.tanh(w.value * x))
+
+    grad_fn = ba.grad(loss, w)
+    x = jnp.array([1.0, 2.0, 3.0])
+    for _ in range(4):
+        g = grad_fn(x)
+    np.testing.assert_allclose(g, x * (1 - jnp.tanh(w.value * x) ** 2), rtol=1e-6, atol=1e-8)
+    batched = ba.vmap(loss)
+    for _ in range(3):
+        out = batched(jnp.stack([x, 2 * x]))
+    reference = [jnp.sum(jnp.tanh(w.value * v)) for v in (x, 2 * x)]
+    np.testing.assert_allclose(out, reference, rtol=1e-6)
+    assert len(traced) == 1

@@ -344,3 +344,14 @@ def test_recording_matches_a_simple_model(accesses):
     assert _ids(trace.get_states()) == _ids([states[i] for i in order])
     assert trace.been_written == [written[i] for i in order]
     assert trace.get_original_values() == order
+
+
+def test_rebindings_are_counted_outside_of_recorded_traces_only():
+    from brainstate_core.extend import REBINDINGS, note_rebinding
+
+    before = REBINDINGS[0]
+    note_rebinding()
+    assert REBINDINGS[0] == before + 1
+    with StateTraceStack():  # States replaced inside a trace are local to it
+        note_rebinding()
+    assert REBINDINGS[0] == before + 1

@@ -139,3 +139,20 @@ def test_brainunit_weights_pass_units_through():
     np.testing.assert_allclose(u.get_mantissa(out), plain, rtol=1e-6)
     out_jit = jax.jit(fp)(spikes)
     assert u.get_unit(out_jit) == u.mS
+
+
+def test_split_and_merge_of_a_fixed_prob_layer_under_jax_jit_traces_once():
+    layer = be.FixedProb(10, 5, 0.4, 1.5, seed=0)
+    assert graph.graphdef(layer) == graph.graphdef(layer) == graph.graphdef(graph.clone(layer))
+    traces = []
+
+    @jax.jit
+    def apply(split, spikes):
+        traces.append(1)
+        return graph.treefy_merge(*split)(spikes)
+
+    spikes = jnp.arange(10) % 3 == 0
+    for _ in range(3):
+        out = apply(graph.treefy_split(layer), spikes)
+    np.testing.assert_allclose(out, layer(spikes))
+    assert len(traces) == 1

@@ -81,3 +81,27 @@ def test_containers_inside_models(mlp):
     tree["blocks"][1]["w"] = tree["blocks"][1]["w"].replace(jnp.zeros(1))
     graph.update_states(net, tree)
     assert net.blocks[1].w.value.tolist() == [0.0]
+
+
+def test_dict_subclass_attributes_are_children_and_survive_round_trips():
+    class Cell(graph.Dict):
+        def __init__(self):
+            super().__init__(w=bsc.ParamState(1.0))
+            self._h = bsc.HiddenState(2.0)
+
+    cell = Cell()
+    assert sorted(graph.states(cell)) == [("_h",), ("w",)]
+    copy = graph.clone(cell)
+    assert float(copy._h.value) == 2.0 and float(copy["w"].value) == 1.0
+    assert "_h" not in copy and list(copy) == ["w"]
+    gd, state = graph.treefy_split(cell)
+    rebuilt = graph.treefy_merge(gd, state)
+    assert float(rebuilt._h.value) == 2.0 and list(rebuilt) == ["w"]
+
+
+def test_dict_item_keys_starting_with_an_underscore_are_refused():
+    with pytest.raises(graph.GraphError, match="must not start with '_'"):
+        graph.Dict({"_x": 1})
+    d = graph.Dict()
+    with pytest.raises(graph.GraphError, match="'_y'"):
+        d["_y"] = 2

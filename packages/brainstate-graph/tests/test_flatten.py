@@ -341,3 +341,29 @@ def test_random_graphs_round_trip(root):
     assert len({id(s) for s in found.values()}) == len(found) == gd.num_states
     assert list(found) == list(state.to_flat())  # one order everywhere
     assert hash(gd) == hash(graph.graphdef(graph.clone(root)))
+
+
+def test_graphdefs_compare_unhashable_plain_values_by_identity():
+    class Layer(graph.Node):
+        def __init__(self, mask):
+            self.mask = mask  # a constant array: not hashable
+            self.scale = (mask, 2)  # nor is a tuple holding it
+            self.w = bsc.ParamState(jnp.ones(3))
+
+    mask = jnp.array([1.0, 0.0, 1.0])
+    layer = Layer(mask)
+    gd, _ = graph.treefy_split(layer)
+    assert gd == graph.graphdef(layer) and hash(gd) == hash(graph.graphdef(layer))
+    assert graph.graphdef(graph.clone(layer)) == gd
+    assert graph.graphdef(Layer(jnp.array([1.0, 0.0, 1.0]))) != gd  # another array object
+    traces = []
+
+    @jax.jit
+    def apply(gd, state, x):
+        traces.append(1)
+        model = graph.treefy_merge(gd, state)
+        return model.w.value * model.mask * x
+
+    for _ in range(3):
+        out = apply(*graph.treefy_split(layer), 2.0)
+    assert out.tolist() == [2.0, 0.0, 2.0] and len(traces) == 1

@@ -44,10 +44,12 @@ from ._src.state_values import (
     write_state_values as write_state_values,
 )
 from ._src.trace import (
+    REBINDINGS as REBINDINGS,
     TRACE_CONTEXT as TRACE_CONTEXT,
     StateTraceStack as StateTraceStack,
     active_recorders as active_recorders,
     current_recorder_id as current_recorder_id,
+    note_rebinding as note_rebinding,
 )
 
 __all__ = [
@@ -56,6 +58,8 @@ __all__ = [
     "StateTraceStack",
     "StateCatcher",
     "TRACE_CONTEXT",
+    "REBINDINGS",
+    "note_rebinding",
     "record_environ_reads",
     "report_environ_reads",
     "baked_keys",

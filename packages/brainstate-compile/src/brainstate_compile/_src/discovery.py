@@ -17,7 +17,12 @@ from typing import Any
 import jax
 
 from brainstate_core import State, StateTraceError
-from brainstate_core.extend import StateTraceStack, get_raw_values, read_state_values
+from brainstate_core.extend import (
+    REBINDINGS,
+    StateTraceStack,
+    get_raw_values,
+    read_state_values,
+)
 
 from .errors import check_read_only, diagnose_failed_call
 from .jaxpr_trace import staging
@@ -62,6 +67,7 @@ class KnownStates:
     __slots__ = (
         "_index",
         "_lock",
+        "rebindings",
         "states",
         "traces",
         "write_index",
@@ -82,6 +88,14 @@ class KnownStates:
         # function -> traces recorded while this set grew, replayed by the retraces that
         # follow (see `call_with_states`); emptied once discovery settles
         self.traces: dict[Any, list[RecordedCall]] = {}
+        # `REBINDINGS[0]` when this set was last known to be what the function touches; a
+        # State replaced on a graph node since then may have left it stale
+        self.rebindings = REBINDINGS[0]
+
+    def persistent(self) -> bool:
+        """Whether every State here was created outside of any recorded trace (none can be
+        local to a trace that has finished)."""
+        return not any(s._owner for s in self.states)
 
     def register_written(self, n: int) -> tuple[int, ...]:
         """The indices below ``n`` flagged as written now; remembered under ``(n, count)``.

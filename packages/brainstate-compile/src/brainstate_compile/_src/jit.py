@@ -12,6 +12,7 @@ from typing import Any
 import jax
 
 from brainstate_core.extend import (
+    REBINDINGS,
     TRACE_CONTEXT,
     baked_keys,
     environ_epoch,
@@ -143,6 +144,7 @@ class JittedFunction:
         self._env_warned = False
         self._keyed = self._spread
         self._jitted, self._call_jitted = self._make_jitted(self._known, self._keyed)
+        self._recorded: tuple[KnownStates, Callable[..., Any]] | None = None
         functools.update_wrapper(self, fun, updated=())  # never copy fun.__dict__ over ours
 
     def _make_jitted(self, known: KnownStates, keyed: bool) -> tuple[Any, Callable[..., Any]]:
@@ -239,6 +241,8 @@ class JittedFunction:
         if TRACE_CONTEXT.stack:  # nested in another transform: let it see our States
             return self._call_recorded(args, kwargs)
         known = self._known
+        if known.rebindings != REBINDINGS[0]:  # a State was replaced somewhere: look again
+            known = self._refind_states(args, kwargs)
         states = known.states
         try:
             if kwargs:
@@ -253,6 +257,29 @@ class JittedFunction:
         for s, v in zip(known.write_states[(len(states), len(new))], new):
             s._value = v
         return out
+
+    def _refind_states(self, args: tuple, kwargs: dict) -> KnownStates:
+        """Trace again (without compiling) to find the States the function touches now.
+
+        If they are all among the known ones, the compiled programs still read and write
+        the right States and are kept. Otherwise (say ``init_all_states`` put new State
+        objects on the model) the newly found set replaces the old, with new programs.
+        """
+        known = self._known
+        now = REBINDINGS[0]
+        if known.states and not jax.config.jax_disable_jit:  # pyright: ignore[reportAttributeAccessIssue]
+            fresh = KnownStates()
+            jitted, _ = self._make_jitted(fresh, True)
+
+            def attempt() -> Any:
+                return self._stage(jitted, "trace", fresh, True, args, kwargs)
+
+            run_discovering(fresh, attempt)
+            if any(known.index(s) is None for s in fresh.states):
+                self._known = known = fresh
+                self._jitted, self._call_jitted = self._make_jitted(fresh, self._keyed)
+        known.rebindings = now
+        return known
 
     def _call_slow(self, err: Exception, args: tuple, kwargs: dict) -> Any:
         try:
@@ -281,12 +308,17 @@ class JittedFunction:
 
     def _call_recorded(self, args: tuple, kwargs: dict) -> Any:
         # Traced inside another transform: the States found here may be local to the
-        # enclosing trace and die with it, so they are found afresh for this trace and never
-        # enter the persistent set used by top-level calls.
+        # enclosing trace and die with it, so they never enter the set used by top-level
+        # calls. A set whose States were all created outside of any trace is kept for the
+        # next traced call (`grad(jit(f))` traces `f` once), until a State is replaced.
         if jax.config.jax_disable_jit:  # pyright: ignore[reportAttributeAccessIssue]
             return self.fun(*args, **kwargs)
-        known = KnownStates()
-        _, call_jitted = self._make_jitted(known, True)
+        cached = self._recorded
+        if cached is not None and cached[0].rebindings == REBINDINGS[0]:
+            known, call_jitted = cached
+        else:
+            known = KnownStates()
+            _, call_jitted = self._make_jitted(known, True)
 
         def attempt() -> Any:
             states = known.states
@@ -295,7 +327,9 @@ class JittedFunction:
                 states[i].value = v
             return out
 
-        return run_discovering(known, attempt)
+        out = run_discovering(known, attempt)
+        self._recorded = (known, call_jitted) if known.persistent() else None
+        return out
 
     # -- ahead-of-time API ----------------------------------------------------------------
     def lower(self, *args: Any, **kwargs: Any) -> Any:
@@ -317,11 +351,16 @@ class JittedFunction:
     def _ahead_of_time(self, method: str, args: tuple, kwargs: dict) -> Any:
         # Staged with the very arguments a call passes, so that calling the function
         # afterwards finds this trace and program in jax.jit's caches (no second compile).
-        values = read_state_values(self._known.states)
-        stage = getattr(self._jitted, method)
+        return self._stage(self._jitted, method, self._known, self._keyed, args, kwargs)
+
+    def _stage(
+        self, jitted: Any, method: str, known: KnownStates, keyed: bool, args: tuple, kwargs: dict
+    ) -> Any:
+        values = read_state_values(known.states)
+        stage = getattr(jitted, method)
         if self._spread:
             return stage(self._env_now(), values, *args, **kwargs)
-        if self._keyed:
+        if keyed:
             return stage(values, args, kwargs or None, self._env_now())
         return stage(values, args, *_kw(kwargs))
 
@@ -341,6 +380,7 @@ class JittedFunction:
         """Forget the compiled programs and the discovered States."""
         self._jitted.clear_cache()  # pyright: ignore[reportAttributeAccessIssue]
         self._known.clear()
+        self._recorded = None
         self._env_keys, self._env_cache, self._env_seen = (), (None, None, ()), set()
         self._keyed = self._spread
         self._jitted, self._call_jitted = self._make_jitted(self._known, self._keyed)

@@ -13,6 +13,7 @@ from jax.extend.core import ClosedJaxpr, jaxpr_as_fun
 
 from brainstate_core import State
 from brainstate_core.extend import (
+    REBINDINGS,
     baked_keys,
     environ_fingerprint,
     is_recording,
@@ -150,6 +151,8 @@ class StatefulFunction:
         # die with it: such traces get a fresh State set and are not cached.
         nested = is_recording()
         if not nested:
+            if self._known.rebindings != REBINDINGS[0]:  # a State was replaced: look again
+                self.clear_cache()
             entry = self._cache.get(key)
             if (
                 entry is not None
@@ -266,7 +269,7 @@ class StatefulFunction:
     def clear_cache(self) -> None:
         with self._lock:
             self._cache.clear()
-        self._known.clear()
+            self._known = KnownStates()
 
     def __repr__(self) -> str:
         return f"StatefulFunction({self.name}, cached_traces={len(self._cache)})"

@@ -25,7 +25,13 @@ from .errors import StateTraceError
 if TYPE_CHECKING:
     from .state import State
 
-__all__ = ["StateTraceStack", "active_recorders", "current_recorder_id"]
+__all__ = [
+    "StateTraceStack",
+    "active_recorders",
+    "current_recorder_id",
+    "REBINDINGS",
+    "note_rebinding",
+]
 
 _ids = itertools.count(1)
 
@@ -38,6 +44,20 @@ class _TraceContext(threading.local):
 TRACE_CONTEXT = _TraceContext()
 """This thread's active recorders: ``TRACE_CONTEXT.stack`` is non-empty exactly while some
 transform records State accesses (the cheapest such test, for hot call paths)."""
+
+
+REBINDINGS = [0]
+"""How many times a State or a node holding States was replaced on a graph node outside of
+any recorded trace (``REBINDINGS[0]``; graph nodes call :func:`note_rebinding`). Compiled
+functions remember the count at which they found their States; when it has moved, they look
+again before serving a program that may read States which are no longer in the model."""
+
+
+def note_rebinding() -> None:
+    """Count a replaced State or node (ignored inside recorded traces, whose new States are
+    local to them)."""
+    if not TRACE_CONTEXT.stack:
+        REBINDINGS[0] += 1
 
 
 def active_recorders() -> tuple[StateTraceStack, ...]:

@@ -11,13 +11,29 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, MutableMapping, MutableSequence
 from typing import Any, overload
 
-from .node import Node
+from .errors import GraphError
+from .node import Node, note_replaced
 
 __all__ = ["Dict", "List", "Sequential"]
 
 
+def _is_attribute_name(key: Any) -> bool:
+    return isinstance(key, str) and key.startswith("_")
+
+
+def _check_item_key(key: Any) -> None:
+    if _is_attribute_name(key):
+        raise GraphError(
+            f"graph.Dict keys must not start with '_' (got {key!r}): such names are the "
+            "Dict's own attributes (`d._x = ...`), kept apart from its items. Use another key."
+        )
+
+
 class Dict(Node, MutableMapping):
     """A Node that is a mutable mapping; items are also reachable as attributes.
+
+    Names starting with ``_`` are the Dict's own attributes (as a subclass may set them),
+    not items; they are children too, after the items.
 
     Args:
         *args: As for ``dict`` (a mapping or an iterable of pairs).
@@ -35,27 +51,45 @@ class Dict(Node, MutableMapping):
     _mapping: dict[Any, Any]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        object.__setattr__(self, "_mapping", dict(*args, **kwargs))
+        mapping = dict(*args, **kwargs)
+        for key in mapping:
+            _check_item_key(key)
+        object.__setattr__(self, "_mapping", mapping)
 
-    # -- graph protocol --
-    def __graph_items__(self) -> Iterable[tuple[Any, Any]]:
-        return self._mapping.items()
+    # -- graph protocol: the items, then the attributes (names starting with "_") --
+    def __graph_items__(self) -> Iterator[tuple[Any, Any]]:
+        yield from self._mapping.items()
+        for key, value in self.__dict__.items():
+            if key != "_mapping":
+                yield key, value
 
     def __graph_set_items__(self, items: dict[Any, Any]) -> None:
-        object.__setattr__(self, "_mapping", items)
+        mapping = {}
+        for key, value in items.items():
+            if _is_attribute_name(key):
+                self.__dict__[key] = value
+            else:
+                mapping[key] = value
+        self.__dict__["_mapping"] = mapping
 
     def __graph_pop_item__(self, key: Any) -> None:
-        del self._mapping[key]
+        if _is_attribute_name(key):
+            Node.__graph_pop_item__(self, key)
+        else:
+            note_replaced(self._mapping.pop(key))
 
     # -- mapping --
     def __getitem__(self, key: Any) -> Any:
         return self._mapping[key]
 
     def __setitem__(self, key: Any, value: Any) -> None:
+        _check_item_key(key)
+        old = self._mapping.get(key, value)
         self._mapping[key] = value
+        note_replaced(old, value)
 
     def __delitem__(self, key: Any) -> None:
-        del self._mapping[key]
+        note_replaced(self._mapping.pop(key))
 
     def __iter__(self) -> Iterator[Any]:
         return iter(self._mapping)
@@ -75,16 +109,16 @@ class Dict(Node, MutableMapping):
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name.startswith("_"):
-            object.__setattr__(self, name, value)
+            Node.__setattr__(self, name, value)
         else:
-            self._mapping[name] = value
+            self[name] = value
 
     def __delattr__(self, name: str) -> None:
         if name.startswith("_"):
-            object.__delattr__(self, name)
+            Node.__delattr__(self, name)
         else:
             try:
-                del self._mapping[name]
+                del self[name]
             except KeyError:
                 raise AttributeError(name) from None
 
@@ -134,9 +168,9 @@ class List(Node, MutableSequence):
 
     def __graph_pop_item__(self, key: Any) -> None:
         if isinstance(key, int):
-            del self._items[key]
+            note_replaced(self._items.pop(key))
         else:
-            del self.__dict__[key]
+            Node.__graph_pop_item__(self, key)
 
     # -- sequence --
     @overload
@@ -149,10 +183,14 @@ class List(Node, MutableSequence):
         return self._items[index]
 
     def __setitem__(self, index: Any, value: Any) -> None:
+        old = self._items[index]
         self._items[index] = value
+        note_replaced(old, value)
 
     def __delitem__(self, index: Any) -> None:
+        old = self._items[index]
         del self._items[index]
+        note_replaced(old)
 
     def __len__(self) -> int:
         return len(self._items)

@@ -24,8 +24,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import jax
+import numpy as np
 
-from brainstate_core.extend import PrettyRepr, format_value
+from brainstate_core.extend import ByIdentity, PrettyRepr, format_value
 
 from .errors import GraphError
 from .node import DICT, LIST, MAP, NODE, SEQ, STATE, STATIC, TUPLE
@@ -42,7 +43,10 @@ class GraphDef:
     objects by :func:`unflatten` and :func:`treefy_merge`. A GraphDef is immutable,
     hashable and comparable (two graphs of the same structure and plain values give equal
     GraphDefs), so it can be a static argument of ``jax.jit``; it is also a pytree without
-    leaves.
+    leaves. Immutable plain values that cannot be hashed (jax arrays, brainunit Quantities
+    held as constants) are compared by identity: the GraphDefs of one model, or of its
+    clones, are equal. Values that could change in place (numpy arrays, sets) make hashing
+    fail with an error naming them.
 
     Examples:
         >>> import jax.numpy as jnp
@@ -64,12 +68,13 @@ class GraphDef:
         )
     """
 
-    __slots__ = ("_hash", "_num_refs", "_tree")
+    __slots__ = ("_hash", "_key", "_num_refs", "_tree")
 
     def __init__(self, tree: tuple, num_refs: int) -> None:
         self._tree = tree
         self._num_refs = num_refs
         self._hash: int | None = None
+        self._key: tuple | None = None
 
     @property
     def type(self) -> type:
@@ -88,29 +93,24 @@ class GraphDef:
         """How many distinct States the graph holds (the leaves of its state)."""
         return sum(1 for entry in _walk(self._tree, ()) if entry[1][0] == STATE)
 
+    def _compare_key(self) -> tuple:
+        # Plain values that cannot be hashed (arrays, brainunit Quantities) stand in by
+        # identity: graphdefs of one model (or of its clones) are equal, and a rebuilt
+        # model with new arrays retraces a jitted merge rather than failing.
+        key = self._key
+        if key is None:
+            try:
+                hash(self._tree)
+                key = self._tree
+            except TypeError:
+                key = _by_identity(self._tree)
+            self._key = key
+        return key
+
     def __hash__(self) -> int:
         h = self._hash
         if h is None:
-            try:
-                h = hash(self._tree)
-            except TypeError:
-                path, value = _find_unhashable(self._tree)
-                tp = type(value)
-                name = (
-                    tp.__qualname__
-                    if tp.__module__ == "builtins"
-                    else f"{tp.__module__}.{tp.__qualname__}"
-                )
-                raise GraphError(
-                    f"This GraphDef cannot be hashed (e.g. as a static argument of "
-                    f"`jax.jit`): the plain attribute at {path!r} holds a value of type "
-                    f"{name}, which is not "
-                    "hashable. Fixes: 1. if the value changes or should be traced, wrap it "
-                    "in a State (e.g. `bst.State(x)`); 2. if it is a constant, store it in a "
-                    "hashable form (a tuple instead of a list or array, a frozenset instead "
-                    "of a set); 3. keep it out of the graph (a class attribute or a closure)."
-                ) from None
-            self._hash = h
+            h = self._hash = hash(self._compare_key())
         return h
 
     def __eq__(self, other: object) -> bool:
@@ -118,7 +118,7 @@ class GraphDef:
             return True
         if not isinstance(other, GraphDef):
             return NotImplemented
-        return hash(self) == hash(other) and self._tree == other._tree
+        return hash(self) == hash(other) and self._compare_key() == other._compare_key()
 
     def __reduce__(self) -> tuple:
         return (GraphDef, (self._tree, self._num_refs))  # the cached hash is per process
@@ -151,29 +151,52 @@ def _walk(entry: tuple, path: tuple) -> Iterator[tuple[tuple, tuple]]:
             yield from _walk(child, (*path, key))
 
 
-def _find_unhashable(tree: tuple) -> tuple[tuple, Any]:
-    for path, entry in _walk(tree, ()):
-        if entry[0] == STATIC:
-            value = entry[1]
-            try:
-                hash(value)
-            except TypeError:
-                while isinstance(value, tuple):  # a tuple of plain values: find the culprit
-                    for i, item in enumerate(value):
-                        try:
-                            hash(item)
-                        except TypeError:
-                            path, value = (*path, i), item
-                            break
-                    else:  # pragma: no cover - a tuple whose items all hash does hash
-                        break
-                return path, value
-        elif entry[0] == MAP and entry[3] is not None:
-            try:
-                hash(entry[3])
-            except TypeError:  # pragma: no cover - default factories are hashable callables
-                return path, entry[3]
-    return (), tree  # pragma: no cover - hash() failed, so some entry is unhashable
+# Unhashable plain values that may change in place: a GraphDef holding one cannot be keyed.
+_MUTABLE = (np.ndarray, set, bytearray, list, dict)
+
+
+def _hashable(value: Any, path: tuple) -> Any:
+    try:
+        hash(value)
+    except TypeError:
+        if isinstance(value, tuple):  # a tuple of plain values
+            return tuple(_hashable(v, (*path, i)) for i, v in enumerate(value))
+        if isinstance(value, _MUTABLE):
+            raise _unhashable_error(path, value) from None
+        return ByIdentity(value)  # an immutable constant: a jax array, a Quantity ...
+    return value
+
+
+def _unhashable_error(path: tuple, value: Any) -> GraphError:
+    tp = type(value)
+    name = tp.__qualname__ if tp.__module__ == "builtins" else f"{tp.__module__}.{tp.__qualname__}"
+    return GraphError(
+        f"This GraphDef cannot be hashed (e.g. as a static argument of `jax.jit`): the plain "
+        f"attribute at {path!r} holds a value of type {name}, which is not hashable and may "
+        "change in place. Fixes: 1. if the value changes or should be traced, wrap it in a "
+        "State (e.g. `bst.State(x)`); 2. if it is a constant, store it in a hashable or "
+        "immutable form (a tuple or a jax array instead of a list or numpy array, a frozenset "
+        "instead of a set); 3. keep it out of the graph (a class attribute or a closure)."
+    )
+
+
+def _by_identity(entry: tuple, path: tuple = ()) -> tuple:
+    """``entry`` with every unhashable immutable plain value replaced by its identity."""
+    tag = entry[0]
+    if tag == STATIC:
+        return (STATIC, _hashable(entry[1], path))
+    if tag == NODE:
+        return (*entry[:3], tuple((k, _by_identity(c, (*path, k))) for k, c in entry[3]))
+    if tag in (LIST, TUPLE):
+        return (tag, tuple(_by_identity(c, (*path, i)) for i, c in enumerate(entry[1])))
+    if tag == DICT:
+        return (tag, tuple((k, _by_identity(c, (*path, k))) for k, c in entry[1]))
+    if tag == SEQ:
+        return (*entry[:2], tuple(_by_identity(c, (*path, i)) for i, c in enumerate(entry[2])))
+    if tag == MAP:
+        pairs = tuple((k, _by_identity(c, (*path, k))) for k, c in entry[2])
+        return (*entry[:2], pairs, _hashable(entry[3], path))
+    return entry  # STATE, REF
 
 
 # -- printing ----------------------------------------------------------------------------

@@ -14,14 +14,14 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from brainstate_core import State
-from brainstate_core.extend import PrettyRepr
+from brainstate_core.extend import PrettyRepr, note_rebinding
 
 if TYPE_CHECKING:
     from brainstate_core.typing import Filter, Key
 
     from .dicts import FlattedDict
 
-__all__ = ["Node", "kind_of", "MAX_LEVEL"]
+__all__ = ["Node", "kind_of", "MAX_LEVEL", "note_replaced"]
 
 MAX_LEVEL = 2**31 - 1
 """The default upper bound of ``allowed_hierarchy`` windows (effectively unbounded)."""
@@ -39,6 +39,30 @@ MAP = 8  # another dict subclass (OrderedDict, defaultdict, NestedDict, ...)
 
 NODE_KINDS = (NODE, CNODE)
 CONTAINER_KINDS = (LIST, TUPLE, DICT, SEQ, MAP)
+
+
+_ABSENT: Any = object()
+
+
+def _holds_graph_objects(value: Any) -> bool:
+    if isinstance(value, (State, Node)):
+        return True
+    if isinstance(value, (list, tuple)):
+        return any(isinstance(v, (State, Node)) for v in value)
+    if isinstance(value, dict):
+        return any(isinstance(v, (State, Node)) for v in value.values())
+    return False
+
+
+def note_replaced(old: Any, new: Any = _ABSENT) -> None:
+    """Record that a child ``old`` of a Node was replaced by ``new`` (or removed).
+
+    Compiled functions hold on to the States they found; when a State, a Node or a
+    container of them is replaced, they must look again (see
+    ``brainstate_core.extend.note_rebinding``).
+    """
+    if old is not new and old is not _ABSENT and _holds_graph_objects(old):
+        note_rebinding()
 
 
 class Node(PrettyRepr):
@@ -95,7 +119,19 @@ class Node(PrettyRepr):
 
     def __graph_pop_item__(self, key: Key) -> None:
         """Remove the child under ``key``."""
-        del self.__dict__[key]  # type: ignore[arg-type]
+        note_replaced(self.__dict__.pop(key))  # type: ignore[arg-type]
+
+    # Replacing a child that holds States (``self.V = State(...)`` again, as ``init_state``
+    # does) is noted, so that compiled functions stop reading the States it held.
+    def __setattr__(self, name: str, value: Any) -> None:
+        old = self.__dict__.get(name, _ABSENT)
+        object.__setattr__(self, name, value)
+        note_replaced(old, value)
+
+    def __delattr__(self, name: str) -> None:
+        old = self.__dict__.get(name, _ABSENT)
+        object.__delattr__(self, name)
+        note_replaced(old)
 
     # -- conveniences --------------------------------------------------------------------
     def states(
