@@ -313,3 +313,31 @@ def test_delay_of_a_quantity_and_a_batch():
         with bsc.environ.context(i=0):
             q.update(jnp.ones(2) * u.mV)
             assert u.get_unit(q.retrieve_at_step(0)) == u.mV
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    delays=st.lists(st.integers(0, 6), min_size=1, max_size=3, unique=True),
+    method=st.sampled_from(["rotation", "concat"]),
+    steps=st.integers(1, 12),
+)
+def test_delays_return_the_value_recorded_that_many_updates_before_the_latest(
+    delays, method, steps
+):
+    # reference: the list of recorded values; a delay of n reads recorded[-1 - n] (0 = the
+    # latest), the initial value when fewer have been recorded, before or after an update
+    with bsc.environ.context(dt=1.0 * u.ms):
+        d = nn.Delay(jnp.zeros(1), init=-1.0, delay_method=method)
+        readers = [d.access(f"d{n}", n * 1.0 * u.ms) for n in delays]
+        nn.init_all_states(d)
+        recorded: list[float] = []
+
+        def expected():
+            return [recorded[-1 - n] if n < len(recorded) else -1.0 for n in delays]
+
+        for i in range(steps):
+            with bsc.environ.context(i=i, t=i * 1.0 * u.ms):
+                assert [float(r()[0]) for r in readers] == expected()
+                d.update(jnp.full(1, float(10 + i)))
+                recorded.append(float(10 + i))
+                assert [float(r()[0]) for r in readers] == expected()

@@ -446,3 +446,42 @@ def test_compiled_steps_follow_init_all_states_making_new_states():
         assert trials[0].sum() > 0
         np.testing.assert_array_equal(trials[0], trials[1])
         np.testing.assert_array_equal(trials[0], trials[2])
+
+
+def _run_steps(step, n):
+    def body(i):
+        with bsc.environ.context(t=i * bsc.environ.get_dt()):
+            return step(i)
+
+    return bc.for_loop(body, jnp.arange(n))
+
+
+def test_refractory_period_is_the_same_whole_number_of_steps_after_every_spike():
+    # t = i·dt in float32 puts (k + 50)·dt - k·dt just below 5 ms for some k: periods must
+    # be counted in steps, or identical spikes get 50 or 51 refractory steps
+    with bsc.environ.context(dt=0.1 * u.ms):
+        neuron = nn.LIFRef(
+            1,
+            tau=10.0 * u.ms,
+            tau_ref=5.0 * u.ms,
+            V_th=-50.0 * u.mV,
+            V_reset=-60.0 * u.mV,
+            V_rest=-60.0 * u.mV,
+            spk_reset="hard",
+        )
+        nn.init_all_states(neuron)
+        spikes = np.asarray(_run_steps(lambda i: neuron(1000.0 * u.mA), 3000)).ravel()
+    intervals = np.diff(np.nonzero(spikes)[0])
+    assert len(intervals) > 50
+    assert len(set(intervals.tolist())) == 1, np.unique(intervals)
+
+
+def test_transmitter_pulses_last_the_same_number_of_steps_for_every_spike():
+    with bsc.environ.context(dt=0.1 * u.ms):
+        syn = nn.AMPA(1)
+        nn.init_all_states(syn)
+        pre = jnp.arange(4000) % 97 == 0
+        g = _run_steps(lambda i: syn(pre[i][None]), 4000)
+    g = np.asarray(u.get_mantissa(g)).ravel()
+    peaks = np.array([g[k : k + 97].max() for k in range(0, 3880, 97)])
+    np.testing.assert_allclose(peaks[8:], peaks[8], rtol=1e-5)  # the periodic steady state

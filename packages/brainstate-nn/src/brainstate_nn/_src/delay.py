@@ -57,9 +57,10 @@ class Delay(Module):
     (``register_entry(name, time)``, then ``at(name)``) let several readers share one
     history; the history grows to the longest delay registered.
 
-    The rotation method (default) keeps a ring buffer indexed by the step counter ``i``
-    (``environ.context(i=...)`` inside the simulation loop) and costs O(1) per step; the
-    concat method shifts the buffer (no counter needed, O(length) per step).
+    Delays count recorded values: ``retrieve_at_step(0)`` is the latest value recorded,
+    whether it is read before or after this step's ``update``. The rotation method
+    (default) keeps a ring buffer and the position of its latest write (O(1) per step); the
+    concat method shifts the buffer (O(length) per step). Both give the same values.
 
     Args:
         target_info: an example value (or pytree of arrays / ``ShapeDtypeStruct``) giving
@@ -79,10 +80,8 @@ class Delay(Module):
         ...     d = nn.Delay(jnp.zeros(2), time=3.0)
         ...     d.init_state()
         ...     for i in range(5):
-        ...         with bsc.environ.context(i=i):
-        ...             d.update(jnp.full(2, float(i)))
-        ...     with bsc.environ.context(i=4):
-        ...         print(d.retrieve_at_step(3).tolist())
+        ...         d.update(jnp.full(2, float(i)))
+        ...     print(d.retrieve_at_step(3).tolist())
         [1.0, 1.0]
     """
 
@@ -178,12 +177,15 @@ class Delay(Module):
         self.history = ShortTermState(
             jax.tree.map(lambda a: self._initial(a, batch_size), self.target_info)
         )
+        # where the latest value went (rotation); the initial history counts as written
+        self.write_index = ShortTermState(jnp.asarray(self.max_length - 1, jnp.int32))
 
     def reset_state(self, batch_size: int | None = None, **kwargs: Any) -> None:
         if self.history is None:
             self.init_state(batch_size)
             return
         self.history.value = jax.tree.map(lambda a: self._initial(a, batch_size), self.target_info)
+        self.write_index.value = jnp.asarray(self.max_length - 1, jnp.int32)
 
     # -- reading ------------------------------------------------------------------------------
     def _check_history(self) -> ShortTermState:
@@ -210,8 +212,7 @@ class Delay(Module):
                 self.max_length - 1,
             )
         if self.delay_method == ROTATION:
-            i = environ.get("i", desc="the step counter, set with environ.context(i=...)")
-            idx = jax.lax.stop_gradient(jnp.asarray((i - delay_step) % self.max_length, jnp.int32))
+            idx = (self.write_index.value - jnp.asarray(delay_step, jnp.int32)) % self.max_length
         else:
             idx = jnp.asarray(delay_step, jnp.int32)
         return jax.tree.map(lambda a: a[(idx, *indices)], history.value)
@@ -243,9 +244,9 @@ class Delay(Module):
         """Record the value of the current step."""
         history = self._check_history()
         if self.delay_method == ROTATION:
-            i = environ.get("i", desc="the step counter, set with environ.context(i=...)")
-            idx = jax.lax.stop_gradient(jnp.asarray(i % self.max_length, jnp.int32))
+            idx = (self.write_index.value + 1) % self.max_length
             history.value = jax.tree.map(lambda h, c: h.at[idx].set(c), history.value, current)
+            self.write_index.value = idx
         else:
             history.value = jax.tree.map(
                 lambda h, c: jnp.concatenate([jnp.expand_dims(c, 0), h[:-1]], axis=0),

@@ -20,7 +20,7 @@ from brainstate_core import HiddenState, ShortTermState, environ
 from .dynamics import Dynamics
 from .exp_euler import exp_euler_step
 from .init import Constant, param
-from .units import in_unit, magnitude, stamp_time
+from .units import in_unit, magnitude, stamp_time, within_steps
 
 __all__ = ["ALIF", "IF", "LIF", "LIFRef", "Neuron"]
 
@@ -267,7 +267,7 @@ class LIFRef(LIF):
         last_v = last_v - (self._reset_by(last_v) - self.V_reset) * self.get_spike(last_v)
         V = exp_euler_step(self._drift(x), last_v)
         V = self.sum_delta_inputs(V)
-        refractory = (t - self.last_spike_time.value) < self.tau_ref
+        refractory = within_steps(t, self.last_spike_time.value, self.tau_ref)
         self.V.value = u.math.where(refractory, last_v, V)
         spiked = self.V.value >= self.V_th
         self.last_spike_time.value = jax.lax.stop_gradient(

@@ -18,7 +18,7 @@ from brainstate_core import HiddenState, ShortTermState, environ
 from .dynamics import Dynamics
 from .exp_euler import _exprel, exp_euler_step
 from .init import Constant, ZeroInit, param
-from .units import in_unit, magnitude, stamp_time, time_step
+from .units import in_unit, magnitude, stamp_time, time_step, within_steps
 
 __all__ = ["AMPA", "STD", "STP", "Alpha", "AlignPost", "DualExpon", "Expon", "GABAa", "Synapse"]
 
@@ -254,7 +254,7 @@ class AMPA(Synapse):
         t = in_unit(environ.get("t", desc="the current time"), u.ms, "t", self._label())
         arrival = stamp_time(pre_spike, t, self.spike_arrival_time.value)
         self.spike_arrival_time.value = arrival
-        TT = ((t - arrival) < self.T_duration) * self.T
+        TT = within_steps(t, arrival, self.T_duration) * self.T
         self.g.value = exp_euler_step(self.dg, self.g.value, t, TT)
         return self.g.value
 

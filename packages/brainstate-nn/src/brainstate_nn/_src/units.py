@@ -8,9 +8,9 @@ import brainunit as u
 import jax
 import jax.numpy as jnp
 
-from brainstate_core import State
+from brainstate_core import State, environ
 
-__all__ = ["in_unit", "magnitude", "time_step", "stamp_time"]
+__all__ = ["in_unit", "magnitude", "time_step", "stamp_time", "within_steps"]
 
 
 def in_unit(value: Any, unit: u.Unit, name: str, owner: Any) -> Any:
@@ -66,3 +66,17 @@ def stamp_time(event: Any, t: Any, last: Any) -> Any:
     """
     s = (jnp.asarray(u.get_mantissa(event)) != 0).astype(u.get_mantissa(last).dtype)
     return s * t + (1.0 - s) * last
+
+
+def within_steps(t: Any, since: Any, duration: Any) -> Any:
+    """Whether fewer of ``environ``'s time steps than ``duration`` holds have passed since
+    ``since`` (refractory periods, transmitter pulses).
+
+    Counted in whole steps, as Brian2 does: the elapsed time rounded to steps against
+    ``duration`` rounded down (with a thousandth of a step to spare). Comparing the times
+    themselves is off by a step whenever float32 rounding puts ``(k + 50)·dt - k·dt`` just
+    below ``50·dt``, which depends on ``k``: identical spikes would get different periods.
+    """
+    dt = time_step(environ.get_dt())
+    elapsed = jnp.round(magnitude((t - since) / dt))
+    return elapsed < jnp.floor(magnitude(duration / dt) + 1e-3)
