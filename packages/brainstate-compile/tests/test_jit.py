@@ -661,3 +661,23 @@ def test_jit_with_keyword_arguments_and_static_arguments_share_semantics():
     assert float(static(1.0, scale=2.0)) == 14.0
     np.testing.assert_allclose(s.value, [7.0, 7.0])
     assert float(plain(x=0.0)) == 14.0
+
+
+def test_a_state_or_an_object_passed_as_an_argument_gets_a_clear_error():
+    s = bsc.State(jnp.ones(2))
+
+    class Model:
+        def __init__(self):
+            self.w = bsc.State(jnp.ones(2))
+
+    f = bc.jit(lambda arg, x: x * 2)
+    with pytest.raises(TypeError, match=r"argument 0 is or holds State .*pass `state.value`"):
+        f(s, 1.0)
+    with pytest.raises(TypeError, match=r"argument 'arg' is or holds State"):
+        f(arg={"nested": s}, x=1.0)
+    with pytest.raises(TypeError, match=r"argument 0 is or holds a Model, not an array"):
+        f(Model(), 1.0)
+    assert s.value.tolist() == [1.0, 1.0]
+    model = Model()
+    g = bc.jit(lambda m, x: m.w.value * x, static_argnums=0)  # the advertised way
+    assert g(model, 2.0).tolist() == [2.0, 2.0]

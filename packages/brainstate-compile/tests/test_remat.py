@@ -143,3 +143,24 @@ def test_remat_object_touching_states_local_to_the_enclosing_trace():
     bc.for_loop(body, jnp.arange(3.0))
     bc.for_loop(body, jnp.arange(3.0))
     assert float(g.value) == 12.0
+
+
+def test_keyword_arguments_are_passed_through_and_differentiated():
+    w = bsc.State(jnp.array(2.0))
+
+    @bc.remat
+    def f(x, *, scale):
+        w.value = w.value + 1.0
+        return jnp.sin(x * scale * w.value)
+
+    out = f(0.5, scale=3.0)
+    assert float(w.value) == 3.0
+    np.testing.assert_allclose(out, np.sin(0.5 * 3.0 * 3.0), rtol=1e-6)
+
+    @bc.remat
+    def h(x, *, scale):  # reads the State only: plain jax.grad may differentiate it
+        return jnp.sin(x * scale * w.value)
+
+    g = jax.grad(lambda s: h(0.5, scale=s))(3.0)
+    np.testing.assert_allclose(g, 0.5 * 3.0 * np.cos(0.5 * 3.0 * 3.0), rtol=1e-5)
+    assert float(w.value) == 3.0

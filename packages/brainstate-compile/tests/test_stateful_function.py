@@ -207,3 +207,10 @@ def test_reused_inside_transforms_with_trace_local_states():
 
     bc.for_loop(body, jnp.arange(3.0))
     assert float(g.value) == 6.0
+
+
+def test_negative_static_argnums_are_refused_with_a_clear_error():
+    with pytest.raises(ValueError, match="static_argnums must be non-negative"):
+        bc.StatefulFunction(lambda x, n: x * n, static_argnums=-1)
+    with pytest.raises(ValueError, match="static_argnums must be non-negative"):
+        bc.make_jaxpr(lambda x, n: x * n, static_argnums=-1)(1.0, 2)

@@ -246,3 +246,9 @@ def test_printing_is_thread_local():
         th.join()
     assert not errors, errors
     assert out == ["Slow(\n  v=1\n)"] * 2
+
+
+def test_a_state_holding_a_deleted_array_still_prints():
+    s = State(jnp.ones(3))
+    s.value.delete()
+    assert "value=<deleted array float32[3]>" in repr(s)

@@ -341,3 +341,11 @@ def test_delays_return_the_value_recorded_that_many_updates_before_the_latest(
                 d.update(jnp.full(1, float(10 + i)))
                 recorded.append(float(10 + i))
                 assert [float(r()[0]) for r in readers] == expected()
+
+
+def test_delay_times_mix_plain_milliseconds_and_quantities():
+    for dt, time in ((0.1, 2.0 * u.ms), (0.1 * u.ms, 2.0), (0.1 * u.ms, 2.0 * u.ms)):
+        with bsc.environ.context(dt=dt):
+            assert nn.Delay(jnp.zeros(2), time=time).max_length == 21
+    with bsc.environ.context(dt=0.1 * u.ms), pytest.raises(u.UnitMismatchError, match="mV"):
+        nn.Delay(jnp.zeros(2), time=2.0 * u.mV)

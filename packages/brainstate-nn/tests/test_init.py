@@ -333,3 +333,27 @@ def test_public_homes():
     assert init.Normal.__module__ == "brainstate_nn.init"
     assert init.param.__module__ == "brainstate_nn.init"
     assert nn.init is init
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: nn.init.Uniform(-60.0 * u.mV, -50.0 * u.mV, seed=0),
+        lambda: nn.init.Normal(-55.0 * u.mV, 5.0 * u.mV, seed=0),
+        lambda: nn.init.TruncatedNormal(-55.0 * u.mV, 5.0 * u.mV, seed=0),
+        lambda: nn.init.Uniform(-0.06 * u.volt, -50.0 * u.mV, seed=0),  # units are converted
+    ],
+)
+def test_random_initializers_take_their_parameters_as_quantities(make):
+    v = make()(2000)
+    assert isinstance(v, u.Quantity) and v.dim == u.mV.dim
+    mv = np.asarray(v.to_decimal(u.mV))
+    assert -80.0 < mv.min() and mv.max() < -30.0
+    assert abs(mv.mean() - (-55.0)) < 1.0
+
+
+def test_random_initializer_parameters_of_another_dimension_are_named():
+    with pytest.raises(u.UnitMismatchError, match="Uniform: max_val is in ms"):
+        nn.init.Uniform(-60.0 * u.mV, 5.0 * u.ms)
+    with pytest.raises(u.UnitMismatchError, match="Normal: mean is in ms"):
+        nn.init.Normal(1.0 * u.ms, 1.0, unit=u.mV)

@@ -485,3 +485,8 @@ def test_transmitter_pulses_last_the_same_number_of_steps_for_every_spike():
     g = np.asarray(u.get_mantissa(g)).ravel()
     peaks = np.array([g[k : k + 97].max() for k in range(0, 3880, 97)])
     np.testing.assert_allclose(peaks[8:], peaks[8], rtol=1e-5)  # the periodic steady state
+
+
+def test_dual_exponential_with_equal_time_constants_is_refused():
+    with pytest.raises(ValueError, match=r"tau_rise and tau_decay must differ.*Alpha"):
+        nn.DualExpon(3, tau_rise=5.0 * u.ms, tau_decay=5.0 * u.ms)

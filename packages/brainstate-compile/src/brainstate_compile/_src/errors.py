@@ -6,6 +6,7 @@ import threading
 from collections.abc import Sequence
 
 import jax
+import numpy as np
 
 from brainstate_core import (
     BrainStateError,
@@ -20,6 +21,7 @@ __all__ = [
     "JitError",
     "EnvironRecompileWarning",
     "diagnose_failed_call",
+    "check_arguments",
     "check_read_only",
     "set_pending_error",
     "take_pending_error",
@@ -94,3 +96,29 @@ def diagnose_failed_call(err: BaseException, states: Sequence[State], where: str
                         f"{where} was called while {s.describe()} holds a deleted (donated) "
                         "array. Assign the donating computation's result back to the State."
                     ) from err
+
+
+def check_arguments(args: tuple, kwargs: dict, where: str) -> None:
+    """Raise a clear error when an argument of a compiled call is a State or holds one, or
+    is a graph object (a Node): neither is an array, and neither needs passing."""
+    named = [(f"argument {i}", a) for i, a in enumerate(args)]
+    named += [(f"argument {k!r}", v) for k, v in kwargs.items()]
+    for name, value in named:
+        leaves = jax.tree.leaves(value, is_leaf=lambda x: isinstance(x, State))
+        for leaf in leaves:
+            if isinstance(leaf, State):
+                raise TypeError(
+                    f"{where}: {name} is or holds {leaf.describe()}. Compiled functions take "
+                    "arrays: pass `state.value`, or let the function use the State directly "
+                    "(States are found however they are reached, and their writes are kept)."
+                )
+            if not isinstance(leaf, (int, float, complex, np.generic)) and not (
+                hasattr(leaf, "shape") or hasattr(leaf, "__jax_array__")
+            ):
+                raise TypeError(
+                    f"{where}: {name} is or holds a {type(leaf).__name__}, not an array. "
+                    "For a model or other object: let the function use it directly (a "
+                    "closure, `self` of a method), and its States are found by tracing; or "
+                    "mark the argument static (`static_argnums`), which compiles once per "
+                    "object."
+                )

@@ -24,7 +24,7 @@ from brainstate_core.extend import (
 )
 
 from .discovery import KnownStates, Rediscover, call_with_states, check_no_state_in, run_discovering
-from .errors import EnvironRecompileWarning, diagnose_failed_call
+from .errors import EnvironRecompileWarning, check_arguments, diagnose_failed_call
 from .jaxpr_trace import inside_jax_trace
 from .stateful_function import infer_static_args
 
@@ -304,6 +304,8 @@ class JittedFunction:
                 set_raw_indexed(states, known.write_index[(len(states), len(new))], new)
                 return out
             diagnose_failed_call(err, states, self._where)
+            if isinstance(err, TypeError):
+                check_arguments(args, kwargs, self._where)
             raise err
 
     def _call_recorded(self, args: tuple, kwargs: dict) -> Any:

@@ -31,16 +31,16 @@ class _Remat:
         self._where = f"remat({getattr(fun, '__qualname__', None) or type(fun).__name__})"
         functools.update_wrapper(self, fun, updated=())
 
-    def __call__(self, *args: Any) -> Any:
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         # inside another transform the States may be local to its trace: find them afresh
         known = KnownStates() if is_recording() else self._known
 
         def attempt() -> tuple[Any, dict, list]:
             states = known.states
 
-            def pure(values: list, *a: Any) -> tuple[Any, dict]:
+            def pure(values: list, *a: Any, **kw: Any) -> tuple[Any, dict]:
                 out, after = call_with_states(
-                    self.fun, a, {}, states, values, known, where=self._where
+                    self.fun, a, kw, states, values, known, where=self._where
                 )
                 check_no_state_in(out, self._where)
                 return out, {i: v for i, v in enumerate(after) if known.written[i]}
@@ -51,7 +51,7 @@ class _Remat:
                 policy=self.policy,
                 static_argnums=tuple(i + 1 for i in self.static_argnums),
             )
-            out, written = rematted(read_state_values(states), *args)
+            out, written = rematted(read_state_values(states), *args, **kwargs)
             return out, written, states
 
         out, written, states = run_discovering(known, attempt)

@@ -117,6 +117,11 @@ class StatefulFunction:
             fun, static_argnums, static_argnames
         )
         self.name = name or getattr(fun, "__qualname__", None) or repr(fun)
+        if any(i < 0 for i in self.static_argnums):
+            raise ValueError(
+                f"StatefulFunction({self.name}): static_argnums must be non-negative "
+                f"positions, got {self.static_argnums}"
+            )
         self._known = KnownStates()
         self._cache: dict[Hashable, _Trace] = {}
         self._lock = threading.Lock()

@@ -22,6 +22,8 @@ import threading
 from collections.abc import Iterable
 from typing import Any
 
+from .jax_compat import is_deleted_array
+
 __all__ = ["PrettyRepr", "pretty_repr", "format_value"]
 
 
@@ -80,6 +82,9 @@ def format_value(value: Any, indent: int) -> str:
         return _format_pretty(value, indent)
     if isinstance(value, (list, tuple, dict)) and _contains_pretty(value, set()):
         return _format_container(value, indent)
+    if is_deleted_array(value):  # its repr would raise
+        array: Any = value
+        return f"<deleted array {array.dtype}{list(array.shape)}>"
     text = repr(value)
     if "\n" in text:
         text = text.replace("\n", "\n" + " " * indent)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import jax.numpy as jnp
@@ -17,8 +18,12 @@ __all__ = ["FixedProb", "fixed_prob_indices"]
 
 
 def _as_size(size: Any, what: str) -> tuple[int, ...]:
-    sizes = (size,) if isinstance(size, (int, np.integer)) else tuple(size)
-    if not sizes or any(int(n) < 1 for n in sizes):
+    sizes = (size,) if isinstance(size, (int, np.integer)) else size
+    if (
+        not isinstance(sizes, (tuple, list))
+        or not sizes
+        or any(isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1 for n in sizes)
+    ):
         raise EventShapeError(f"{what} must be a positive int or tuple of them, got {size!r}.")
     return tuple(int(n) for n in sizes)
 
@@ -61,7 +66,8 @@ def fixed_prob_indices(
 
 class FixedProb(Node):
     """Fixed out-degree connectivity: each presynaptic neuron targets ``n_conn`` random
-    postsynaptic neurons, ``n_conn = int(out_size * prob)``.
+    postsynaptic neurons, ``n_conn = int(out_size * prob)`` (rounded down, without the float
+    error that would make ``100 * 0.29`` give 28).
 
     Calling the layer with presynaptic spikes returns, per postsynaptic neuron, the summed
     weights of the connections from active presynaptic neurons, using an event-driven kernel
@@ -151,7 +157,9 @@ class FixedProb(Node):
             self.pre_start = start
             self.n_pre = stop - start
         self.n_post = self.out_size[-1]
-        self.n_conn = int(self.n_post * self.prob)
+        # round down, but not below a whole number that float error misses (100 * 0.29 is
+        # 28.999999999999996)
+        self.n_conn = math.floor(self.n_post * self.prob + 1e-9)
         self.allow_multi_conn = bool(allow_multi_conn)
         self.seed = seed
         self.float_as_event = bool(float_as_event)

@@ -16,6 +16,7 @@ from brainstate_core import ShortTermState, State, environ
 
 from .collective import call_order
 from .module import Module
+from .units import time_step
 
 __all__ = ["Delay", "DelayAccess", "StateWithDelay"]
 
@@ -35,7 +36,8 @@ def _steps(delay_time: Any = None, delay_step: int | None = None) -> tuple[Any, 
         raise ValueError("give the delay as delay_time or as delay_step, not both")
     if isinstance(delay_time, (np.ndarray, jax.Array)) and not isinstance(delay_time, u.Quantity):
         delay_time = np.asarray(delay_time).item()
-    ratio = delay_time / environ.get_dt()
+    # plain numbers are in ms, for the delay and for dt alike (as everywhere in nn)
+    ratio = time_step(delay_time) / time_step(environ.get_dt())
     if isinstance(ratio, u.Quantity):
         if not ratio.dim.is_dimensionless:
             raise u.UnitMismatchError(

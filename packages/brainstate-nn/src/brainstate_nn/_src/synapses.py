@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import brainunit as u
+import numpy as np
 
 from brainstate_core import HiddenState, ShortTermState, environ
 
@@ -127,6 +128,12 @@ class DualExpon(Synapse, AlignPost):
         self.tau_decay = self._p(tau_decay, u.ms, "tau_decay")
         if normalize:
             tr, td = self.tau_rise, self.tau_decay
+            if bool(np.any(np.asarray(u.get_mantissa(td - tr)) == 0)):
+                raise ValueError(
+                    f"{self._label()}: tau_rise and tau_decay must differ to normalize the "
+                    f"peak (both are {tr}); the difference of two equal exponentials is zero. "
+                    "Use Alpha for equal time constants."
+                )
             t_peak = tr * td * u.math.log(td / tr) / (td - tr)
             self.a = 1.0 / (u.math.exp(-t_peak / td) - u.math.exp(-t_peak / tr))
         else:

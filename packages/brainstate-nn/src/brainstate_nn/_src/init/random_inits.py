@@ -39,6 +39,31 @@ __all__ = [
 _TRUNC_STD = 0.87962566103423978
 
 
+def _in_one_unit(owner: str, unit: u.Unit, **values: Any) -> tuple[dict[str, Any], u.Unit]:
+    """The plain numbers of arguments given as quantities (``Normal(-55 * u.mV, 5 * u.mV)``),
+    all in one unit: ``unit`` when given, else the first quantity's. Plain numbers among
+    them are taken in that unit; ``None`` stays ``None``.
+
+    Raises:
+        brainunit.UnitMismatchError: an argument of another dimension (named).
+    """
+    quantities = [v for v in values.values() if isinstance(v, u.Quantity)]
+    if not quantities:
+        return values, unit
+    ref = unit if not unit.is_unitless else quantities[0].unit
+    plain = {}
+    for name, value in values.items():
+        if isinstance(value, u.Quantity):
+            if value.dim != ref.dim:
+                raise u.UnitMismatchError(
+                    f"{owner}: {name} is in {value.unit}, but the values are in {ref} "
+                    f"(from {'unit' if not unit.is_unitless else 'the first quantity'})"
+                )
+            value = value.to_decimal(ref)
+        plain[name] = value
+    return plain, ref
+
+
 def _shape(shape: Any) -> tuple[int, ...]:
     size = to_size(shape)
     if size is None:
@@ -63,6 +88,8 @@ class Normal(RandomInitializer):
         (2, 3)
         >>> nn.init.Normal(0.0, 1.0, unit=u.mV, seed=0)(2).unit == u.mV
         True
+        >>> nn.init.Normal(-55.0 * u.mV, 5.0 * u.mV, seed=0)(2).unit == u.mV
+        True
     """
 
     def __init__(
@@ -75,9 +102,8 @@ class Normal(RandomInitializer):
         rng: random.RandomState | None = None,
     ) -> None:
         super().__init__(seed, rng)
-        self.mean = mean
-        self.scale = scale
-        self.unit = unit
+        plain, self.unit = _in_one_unit("Normal", unit, mean=mean, scale=scale)
+        self.mean, self.scale = plain["mean"], plain["scale"]
 
     def __call__(self, shape: Any, dtype: Any = None) -> Any:
         w = self.rng.normal(self.mean, self.scale, _shape(shape), dtype=float_dtype(dtype))
@@ -123,13 +149,16 @@ class TruncatedNormal(RandomInitializer):
         rng: random.RandomState | None = None,
     ) -> None:
         super().__init__(seed, rng)
+        plain, self.unit = _in_one_unit(
+            "TruncatedNormal", unit, loc=loc, scale=scale, lower=lower, upper=upper
+        )
+        loc, scale, lower, upper = (plain[k] for k in ("loc", "scale", "lower", "upper"))
         if not bool(np.all(np.asarray(scale) > 0)):
             raise ValueError(f"TruncatedNormal: scale must be positive, got {scale!r}")
         self.loc = loc
         self.scale = scale
         self.lower = lower
         self.upper = upper
-        self.unit = unit
 
     def __call__(self, shape: Any, dtype: Any = None) -> Any:
         lower = (
@@ -169,9 +198,8 @@ class Uniform(RandomInitializer):
         rng: random.RandomState | None = None,
     ) -> None:
         super().__init__(seed, rng)
-        self.min_val = min_val
-        self.max_val = max_val
-        self.unit = unit
+        plain, self.unit = _in_one_unit("Uniform", unit, min_val=min_val, max_val=max_val)
+        self.min_val, self.max_val = plain["min_val"], plain["max_val"]
 
     def __call__(self, shape: Any, dtype: Any = None) -> Any:
         w = self.rng.uniform(self.min_val, self.max_val, _shape(shape), dtype=float_dtype(dtype))
