@@ -284,3 +284,17 @@ def test_a_state_nested_in_a_value_is_rejected_and_the_state_kept():
     assert float(outer.value["a"][0]) == 1.0
     with pytest.raises(StateValueError, match=r"contains State 'inner'"):
         State([jnp.zeros(1), inner])
+
+
+def test_a_state_created_while_traced_and_kept_gets_its_own_explanation():
+    box = {}
+
+    @jax.jit
+    def lazy(x):
+        with StateTraceStack():  # what a State-aware transform does around user code
+            box["s"] = HiddenState(x * 2, name="lazy")
+        return x
+
+    lazy(1.0)
+    with pytest.raises(LeakedTracerError, match=r"created inside a transformed function"):
+        _ = box["s"].value

@@ -490,3 +490,26 @@ def test_transmitter_pulses_last_the_same_number_of_steps_for_every_spike():
 def test_dual_exponential_with_equal_time_constants_is_refused():
     with pytest.raises(ValueError, match=r"tau_rise and tau_decay must differ.*Alpha"):
         nn.DualExpon(3, tau_rise=5.0 * u.ms, tau_decay=5.0 * u.ms)
+
+
+@pytest.mark.parametrize("cls", [nn.LIF, nn.LIFRef, nn.ALIF, nn.Izhikevich, nn.AdEx])
+def test_an_initial_potential_in_the_wrong_unit_names_the_parameter(cls):
+    with bsc.environ.context(dt=0.1 * u.ms):
+        neuron = cls(2, V_initializer=nn.init.Constant(-60.0 * u.ms))
+        with pytest.raises(u.UnitMismatchError, match=rf"{cls.__name__}: V_initializer .* ms"):
+            nn.init_all_states(neuron)
+        neuron = cls(2, V_initializer=nn.init.Constant(-0.06 * u.volt))
+        nn.init_all_states(neuron)
+        np.testing.assert_allclose(np.asarray(neuron.V.value.to_decimal(u.mV)), -60.0)
+
+
+def test_align_post_projection_sizes_are_checked_when_it_is_built():
+    post = nn.LIF(20)
+    out = nn.COBA.desc(E=0.0 * u.mV)
+    with pytest.raises(ValueError, match=r"the synapse has size 10, but post \(LIF\) has 20"):
+        nn.AlignPostProj(comm=nn.Linear(5, 20), syn=nn.Expon.desc(10), out=out, post=post)
+    with pytest.raises(ValueError, match=r"comm's outputs \(out_size\) has size 10"):
+        nn.AlignPostProj(comm=nn.Linear(5, 10), syn=nn.Expon.desc(20), out=out, post=post)
+    assert not post._current_inputs  # a refused projection leaves post as it was
+    nn.AlignPostProj(comm=nn.Linear(5, 20), syn=nn.Expon.desc(20), out=out, post=post)
+    assert len(post._current_inputs) == 1

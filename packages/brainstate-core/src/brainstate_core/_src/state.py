@@ -194,13 +194,25 @@ class State(PrettyRepr):
         leaves = (v,) if isinstance(v, Tracer) else jax.tree.leaves(v)
         for leaf in leaves:
             if isinstance(leaf, Tracer) and not tracer_is_live(leaf):
+                if self._owner:
+                    cause = (
+                        "It was created inside a transformed function (a State made while "
+                        "tracing is local to that trace) and kept after it ended, e.g. stored "
+                        "on a model by lazy initialisation. Create it before the transformed "
+                        "call (in `__init__`/`init_state`), so that the transformation carries "
+                        "it."
+                    )
+                else:
+                    cause = (
+                        "It was most likely written inside a plain `jax.jit`/`jax.vmap`/"
+                        "`jax.grad`/`lax.scan` that does not know about States. Use the "
+                        "State-aware `bst.compile.jit` (or `bst.compile.for_loop`, "
+                        "`bst.augment.grad`, `bst.augment.vmap`), or pass the value in and out "
+                        "of the JAX transformation explicitly."
+                    )
                 raise LeakedTracerError(
                     f"{self.describe()} holds a JAX tracer from a transformation that has "
-                    f"already finished ({type(leaf).__name__} of {leaf.aval}). It was most likely "
-                    "written inside a plain `jax.jit`/`jax.vmap`/`jax.grad`/`lax.scan` that does "
-                    "not know about States. Use the State-aware `bst.compile.jit` (or "
-                    "`bst.compile.for_loop`, `bst.augment.grad`, `bst.augment.vmap`), or pass the "
-                    "value in and out of the JAX transformation explicitly."
+                    f"already finished ({type(leaf).__name__} of {leaf.aval}). {cause}"
                 )
 
     # -- identity and description -------------------------------------------------------

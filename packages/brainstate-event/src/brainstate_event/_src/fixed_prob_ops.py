@@ -574,7 +574,9 @@ def fixed_prob_matvec(
 
     Args:
         spikes: Boolean (events) or float array; leading dimensions are batch dimensions.
-        indices: ``[n_pre, n_conn]`` integer targets, each in ``[0, n_post)``.
+        indices: ``[n_pre, n_conn]`` integer targets, each in ``[0, n_post)``. Concrete
+            indices are checked; traced ones (inside ``jit``) cannot be, and an index out of
+            range is then clipped or dropped as JAX does for gathers and scatters.
         weights: A scalar (homogeneous) or one weight per connection ``[n_pre, n_conn]``;
             may be a brainunit Quantity (the unit passes through).
         n_post: Number of postsynaptic neurons (required unless ``transpose``).
@@ -582,7 +584,9 @@ def fixed_prob_matvec(
         float_as_event: Float spikes count as events (nonzero -> 1); if False their values
             scale the weights.
         backend: Kernel backend for this call (``'numba'``, ``'xla'``, ``'pallas'``,
-            ``'triton'``); None uses :func:`get_backend`'s choice.
+            ``'triton'``); None uses :func:`get_backend`'s choice. ``'pallas'`` on CPU runs
+            in interpret mode, for testing, where a row that targets one neuron twice adds
+            once (GPU atomics add both).
         pre_start: The column of ``spikes`` that feeds row 0 of ``indices``; None (default):
             ``spikes`` has exactly ``n_pre`` columns (``transpose=False`` only).
         y: Optional array ``[..., n_post]`` the product is added to (``transpose=False`` only).

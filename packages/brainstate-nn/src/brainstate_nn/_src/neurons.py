@@ -35,9 +35,23 @@ def _default_spk_fun(name: str) -> Callable[..., Any]:
     return getattr(surrogate, name)()
 
 
-def _state_value(initializer: Any, unit: u.Unit, shape: Any, batch_size: int | None) -> Any:
+def _state_value(
+    initializer: Any, unit: u.Unit, shape: Any, batch_size: int | None, name: str = ""
+) -> Any:
+    """The initial value of a state in ``unit`` (a plain number is taken in it).
+
+    Raises:
+        brainunit.UnitMismatchError: the initializer gave another dimension (``name`` says
+            which parameter of which model).
+    """
     value = param(initializer, shape, batch_size, allow_scalar=False)
-    if not isinstance(value, u.Quantity) and not unit.is_unitless:
+    if isinstance(value, u.Quantity):
+        if value.dim != unit.dim:
+            raise u.UnitMismatchError(
+                f"{name or 'an initializer'} gave values in {value.unit}, but the state is "
+                f"in {unit} (or another unit of the same dimension)"
+            )
+    elif not unit.is_unitless:
         value = u.Quantity(value, unit=unit)
     return value
 
@@ -119,10 +133,20 @@ class IF(Neuron):
         self.V_initializer = V_initializer
 
     def init_state(self, batch_size: int | None = None, **kwargs: Any) -> None:
-        self.V = HiddenState(_state_value(self.V_initializer, u.mV, self.varshape, batch_size))
+        self.V = HiddenState(
+            _state_value(
+                self.V_initializer,
+                u.mV,
+                self.varshape,
+                batch_size,
+                f"{self._label()}: V_initializer",
+            )
+        )
 
     def reset_state(self, batch_size: int | None = None, **kwargs: Any) -> None:
-        self.V.value = _state_value(self.V_initializer, u.mV, self.varshape, batch_size)
+        self.V.value = _state_value(
+            self.V_initializer, u.mV, self.varshape, batch_size, f"{self._label()}: V_initializer"
+        )
 
     def get_spike(self, V: Any = None) -> Any:
         V = self.V.value if V is None else V
@@ -189,10 +213,20 @@ class LIF(Neuron):
         self.V_initializer = V_initializer
 
     def init_state(self, batch_size: int | None = None, **kwargs: Any) -> None:
-        self.V = HiddenState(_state_value(self.V_initializer, u.mV, self.varshape, batch_size))
+        self.V = HiddenState(
+            _state_value(
+                self.V_initializer,
+                u.mV,
+                self.varshape,
+                batch_size,
+                f"{self._label()}: V_initializer",
+            )
+        )
 
     def reset_state(self, batch_size: int | None = None, **kwargs: Any) -> None:
-        self.V.value = _state_value(self.V_initializer, u.mV, self.varshape, batch_size)
+        self.V.value = _state_value(
+            self.V_initializer, u.mV, self.varshape, batch_size, f"{self._label()}: V_initializer"
+        )
 
     def get_spike(self, V: Any = None) -> Any:
         V = self.V.value if V is None else V
@@ -326,14 +360,36 @@ class ALIF(Neuron):
         self.a_initializer = a_initializer
 
     def init_state(self, batch_size: int | None = None, **kwargs: Any) -> None:
-        self.V = HiddenState(_state_value(self.V_initializer, u.mV, self.varshape, batch_size))
+        self.V = HiddenState(
+            _state_value(
+                self.V_initializer,
+                u.mV,
+                self.varshape,
+                batch_size,
+                f"{self._label()}: V_initializer",
+            )
+        )
         self.a = HiddenState(
-            _state_value(self.a_initializer, u.UNITLESS, self.varshape, batch_size)
+            _state_value(
+                self.a_initializer,
+                u.UNITLESS,
+                self.varshape,
+                batch_size,
+                f"{self._label()}: a_initializer",
+            )
         )
 
     def reset_state(self, batch_size: int | None = None, **kwargs: Any) -> None:
-        self.V.value = _state_value(self.V_initializer, u.mV, self.varshape, batch_size)
-        self.a.value = _state_value(self.a_initializer, u.UNITLESS, self.varshape, batch_size)
+        self.V.value = _state_value(
+            self.V_initializer, u.mV, self.varshape, batch_size, f"{self._label()}: V_initializer"
+        )
+        self.a.value = _state_value(
+            self.a_initializer,
+            u.UNITLESS,
+            self.varshape,
+            batch_size,
+            f"{self._label()}: a_initializer",
+        )
 
     def get_spike(self, V: Any = None, a: Any = None) -> Any:
         V = self.V.value if V is None else V

@@ -112,10 +112,14 @@ class Izhikevich(Neuron):
         self.u_initializer = u_initializer
 
     def _initial(self, batch_size: int | None) -> tuple[Any, Any]:
-        V = _state_value(self.V_initializer, u.mV, self.varshape, batch_size)
+        V = _state_value(
+            self.V_initializer, u.mV, self.varshape, batch_size, f"{self._label()}: V_initializer"
+        )
         if self.u_initializer is None:
             return V, self.b * V
-        return V, _state_value(self.u_initializer, u.mV, self.varshape, batch_size)
+        return V, _state_value(
+            self.u_initializer, u.mV, self.varshape, batch_size, f"{self._label()}: u_initializer"
+        )
 
     def init_state(self, batch_size: int | None = None, **kwargs: Any) -> None:
         V, u0 = self._initial(batch_size)
@@ -229,12 +233,32 @@ class AdEx(Neuron):
         self.w_initializer = w_initializer
 
     def init_state(self, batch_size: int | None = None, **kwargs: Any) -> None:
-        self.V = HiddenState(_state_value(self.V_initializer, u.mV, self.varshape, batch_size))
-        self.w = HiddenState(_state_value(self.w_initializer, u.mA, self.varshape, batch_size))
+        self.V = HiddenState(
+            _state_value(
+                self.V_initializer,
+                u.mV,
+                self.varshape,
+                batch_size,
+                f"{self._label()}: V_initializer",
+            )
+        )
+        self.w = HiddenState(
+            _state_value(
+                self.w_initializer,
+                u.mA,
+                self.varshape,
+                batch_size,
+                f"{self._label()}: w_initializer",
+            )
+        )
 
     def reset_state(self, batch_size: int | None = None, **kwargs: Any) -> None:
-        self.V.value = _state_value(self.V_initializer, u.mV, self.varshape, batch_size)
-        self.w.value = _state_value(self.w_initializer, u.mA, self.varshape, batch_size)
+        self.V.value = _state_value(
+            self.V_initializer, u.mV, self.varshape, batch_size, f"{self._label()}: V_initializer"
+        )
+        self.w.value = _state_value(
+            self.w_initializer, u.mA, self.varshape, batch_size, f"{self._label()}: w_initializer"
+        )
 
     def get_spike(self, V: Any = None) -> Any:
         V = self.V.value if V is None else V
@@ -365,7 +389,9 @@ class HH(Neuron):
         self.n_initializer = n_initializer
 
     def _initial(self, batch_size: int | None) -> tuple[Any, ...]:
-        V = _state_value(self.V_initializer, u.mV, self.varshape, batch_size)
+        V = _state_value(
+            self.V_initializer, u.mV, self.varshape, batch_size, f"{self._label()}: V_initializer"
+        )
         am, bm, ah, bh, an, bn = _hh_rates(V)
         gates = []
         for init, alpha, beta in (

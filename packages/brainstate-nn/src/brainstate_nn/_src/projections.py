@@ -63,6 +63,32 @@ class _AlignPost(Module):
         self.out.bind_cond(self.syn())
 
 
+def _last(size: Any) -> int | None:
+    if size is None:
+        return None
+    if isinstance(size, (tuple, list)):
+        return int(size[-1]) if size else None
+    return int(size)
+
+
+def _check_sizes(owner: str, comm: Any, syn: Any, post: Dynamics) -> None:
+    """The connection's outputs, the synapse and the postsynaptic group must have one size
+    (checked where the sizes are known: a comm with ``out_size``, a synapse's ``varshape``)."""
+    n_post = _last(post.varshape)
+    if isinstance(syn, ParamDescriber):  # Expon.desc(n, ...): its size is the first argument
+        size = syn.args[0] if syn.args else syn.kwargs.get("in_size")
+        n_syn = _last(size) if isinstance(size, (int, tuple, list)) else None
+    else:
+        n_syn = _last(getattr(syn, "varshape", None))
+    n_comm = _last(getattr(comm, "out_size", None))
+    for what, n in (("the synapse", n_syn), ("comm's outputs (out_size)", n_comm)):
+        if n is not None and n_post is not None and n != n_post:
+            raise ValueError(
+                f"{owner}: {what} has size {n}, but post ({post._label()}) has {n_post} "
+                "neurons; they must match."
+            )
+
+
 class AlignPostProj(Projection):
     """A projection whose synapse has the postsynaptic shape (event-driven friendly).
 
@@ -104,6 +130,7 @@ class AlignPostProj(Projection):
             raise TypeError(f"comm must be callable (e.g. bst.event.FixedProb), got {comm!r}")
         if not isinstance(post, Dynamics):
             raise TypeError(f"post must be a Dynamics (a neuron group), got {post!r}")
+        _check_sizes(self._label(), comm, syn, post)  # before anything is added to post
         if isinstance(syn, ParamDescriber):
             if not isinstance(out, ParamDescriber):
                 raise TypeError(

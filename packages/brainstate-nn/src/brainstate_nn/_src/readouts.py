@@ -147,10 +147,20 @@ class LeakySpikeReadout(Neuron):
         self.weight = ParamState(param(w_init, (self.varshape[-1], self.varshape[-1])))
 
     def init_state(self, batch_size: int | None = None, **kwargs: Any) -> None:
-        self.V = HiddenState(_state_value(self.V_initializer, u.mV, self.varshape, batch_size))
+        self.V = HiddenState(
+            _state_value(
+                self.V_initializer,
+                u.mV,
+                self.varshape,
+                batch_size,
+                f"{self._label()}: V_initializer",
+            )
+        )
 
     def reset_state(self, batch_size: int | None = None, **kwargs: Any) -> None:
-        self.V.value = _state_value(self.V_initializer, u.mV, self.varshape, batch_size)
+        self.V.value = _state_value(
+            self.V_initializer, u.mV, self.varshape, batch_size, f"{self._label()}: V_initializer"
+        )
 
     @property
     def spike(self) -> Any:
