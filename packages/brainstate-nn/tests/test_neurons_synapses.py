@@ -9,6 +9,7 @@ import pytest
 import brainstate_augment as ba
 import brainstate_compile as bc
 import brainstate_core as bsc
+import brainstate_event as be
 import brainstate_nn as nn
 
 DT = 0.1
@@ -513,3 +514,18 @@ def test_align_post_projection_sizes_are_checked_when_it_is_built():
     assert not post._current_inputs  # a refused projection leaves post as it was
     nn.AlignPostProj(comm=nn.Linear(5, 20), syn=nn.Expon.desc(20), out=out, post=post)
     assert len(post._current_inputs) == 1
+
+
+def test_an_event_weight_in_the_wrong_unit_names_the_synapse_and_the_projection():
+    with bsc.environ.context(dt=0.1 * u.ms, t=0.0 * u.ms):
+        post = nn.LIF(10)
+        proj = nn.AlignPostProj(
+            comm=be.FixedProb(10, 10, 0.5, 0.6 * u.mV, seed=0),
+            syn=nn.Expon.desc(10),
+            out=nn.COBA.desc(E=0.0 * u.mV),
+            post=post,
+        )
+        nn.init_all_states([post, proj])
+        proj(jnp.ones(10, bool))
+        with pytest.raises(u.UnitMismatchError, match=r"Expon: input 'AlignPostProj\d+'.*in mS"):
+            post(0.0 * u.mA)

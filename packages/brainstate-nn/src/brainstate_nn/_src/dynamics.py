@@ -193,7 +193,7 @@ class Dynamics(Module):
 
     def _add_input_value(self, init: Any, value: Any, key: str) -> Any:
         if isinstance(value, Increment):
-            fused = value.added_to(init)
+            fused = self._fuse(value, key, init)
             if fused is not None:
                 return fused
             value = value.value()
@@ -207,6 +207,16 @@ class Dynamics(Module):
                 f"{self._label()}: input {key!r} is in {u.get_unit(value)}, which cannot be "
                 f"added to the variable it drives (in {u.get_unit(init)}). Give the input "
                 "(e.g. a projection's weight) in units of that dimension, or as a plain number."
+            ) from None
+
+    def _fuse(self, increment: Increment, key: str, y: Any, beta: Any = 1.0) -> Any:
+        try:
+            return increment.added_to(y, beta)
+        except u.UnitMismatchError as e:
+            raise u.UnitMismatchError(
+                f"{self._label()}: input {key!r} ({increment!r}) cannot be added to the "
+                f"variable it drives (in {u.get_unit(y)}): {e} Give the input (e.g. a "
+                "projection's weight) in units of that dimension, or as a plain number."
             ) from None
 
     def sum_current_inputs(self, init: Any, *args: Any, label: str | None = None, **kwargs: Any):
@@ -229,7 +239,7 @@ class Dynamics(Module):
             return None
         for key, inp in inputs.items():
             if isinstance(inp, Increment):
-                fused = inp.added_to(y, beta)
+                fused = self._fuse(inp, key, y, beta)
                 if fused is not None:
                     del inputs[key]
                     return fused
