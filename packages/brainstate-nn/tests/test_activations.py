@@ -124,3 +124,13 @@ def test_reprs():
     assert "negative_slope=0.2" in repr(nn.LeakyReLU(0.2))
     assert "weight=ParamState(" in repr(nn.PReLU())
     assert nn.ReLU.__module__ == "brainstate_nn"
+
+
+def test_rrelu_uses_the_mean_slope_when_evaluating():
+    layer = nn.RReLU(0.1, 0.3)
+    x = -jnp.ones(50)
+    with bsc.environ.context(fit=False):
+        np.testing.assert_allclose(layer(x), -0.2 * np.ones(50), rtol=1e-6)
+    with bsc.environ.context(fit=True):
+        y = np.asarray(layer(x))
+    assert len(np.unique(y)) > 1 and (y <= -0.1 + 1e-6).all() and (y >= -0.3 - 1e-6).all()

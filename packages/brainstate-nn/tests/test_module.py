@@ -3,6 +3,7 @@ init/reset_all_states order with call_order, assign_state_values."""
 
 from typing import ClassVar
 
+import brainunit as u
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -244,3 +245,24 @@ def test_assign_state_values_round_trip():
     assert nn.assign_state_values(b, values) == ([], [])
     x = jnp.ones((4, 2))
     np.testing.assert_allclose(a(x), b(x))
+
+
+def test_running_a_model_before_its_states_exist_says_to_initialise_it():
+    with bsc.environ.context(dt=0.1 * u.ms):
+        neuron = nn.LIF(3)
+        with pytest.raises(AttributeError, match=r"LIF has no attribute 'V'.*init_all_states"):
+            neuron(1.0 * u.mA)
+        assert not hasattr(neuron, "V") and getattr(neuron, "V", None) is None
+        nn.init_all_states(neuron)
+        assert neuron(1.0 * u.mA).shape == (3,)
+
+
+def test_slices_of_a_sequential_may_start_with_a_function():
+    model = nn.Sequential(nn.Linear(4, 8), jax.nn.relu, nn.Linear.desc(out_size=2))
+    tail = model[1:]
+    assert (tail.in_size, tail.out_size, len(tail)) == ((8,), (2,), 2)
+    x = jnp.linspace(-1.0, 1.0, 24).reshape(3, 8)
+    np.testing.assert_allclose(tail(x), model.layers[2](jax.nn.relu(x)), rtol=1e-6)
+    assert model[[1, 2]].out_size == (2,)
+    with pytest.raises(IndexError, match="holds no layer"):
+        model[5:]

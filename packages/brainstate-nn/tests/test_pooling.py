@@ -280,3 +280,12 @@ def test_reverse_mode_gradients_under_jit(layer):
     g = jax.jit(jax.grad(lambda x: jnp.sum(layer(x) ** 2)))(x)
     np.testing.assert_allclose(g, jax.grad(lambda x: jnp.sum(layer(x) ** 2))(x), rtol=1e-5)
     assert float(jnp.abs(g).sum()) > 0
+
+
+def test_a_window_larger_than_the_padded_input_is_an_error_not_an_empty_output():
+    with pytest.raises(nn.ShapeError, match=r"window \(10, 10\) does not fit the spatial size"):
+        nn.MaxPool2d(10)(jnp.ones((2, 8, 8, 3)))
+    with pytest.raises(nn.ShapeError, match="does not fit"):
+        nn.AvgPool2d(10, in_size=(8, 8, 3))
+    assert nn.MaxPool2d(10, padding=1)(jnp.ones((2, 8, 8, 3))).shape == (2, 1, 1, 3)
+    assert nn.AvgPool2d(10, padding="SAME")(jnp.ones((2, 8, 8, 3))).shape == (2, 8, 8, 3)

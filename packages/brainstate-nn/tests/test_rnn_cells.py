@@ -239,3 +239,22 @@ def test_cells_in_sequential_and_checkpoints(tmp_path):
     nn.load_states(path, other)
     np.testing.assert_array_equal(other[0].c.value, model[0].c.value)
     np.testing.assert_array_equal(other(jnp.ones((4, 3))), model(jnp.ones((4, 3))))
+
+
+@pytest.mark.parametrize("precision", ["bf16", 16])
+@pytest.mark.parametrize("cell", ["GRUCell", "MGUCell", "LSTMCell"])
+def test_recurrent_cells_build_and_run_in_half_precision(precision, cell):
+    dtype = jnp.bfloat16 if precision == "bf16" else jnp.float16
+    with bsc.environ.context(precision=precision):
+        layer = getattr(nn, cell)(3, 4)
+        nn.init_all_states(layer)
+        out = layer(jnp.ones(3, dtype))
+    assert out.dtype == dtype
+    assert bool(jnp.all(jnp.isfinite(out.astype(jnp.float32))))
+
+
+def test_orthogonal_init_in_half_precision_is_orthogonal_to_its_precision():
+    w = nn.init.Orthogonal(seed=0)((6, 6), dtype=jnp.bfloat16)
+    assert w.dtype == jnp.bfloat16
+    w32 = w.astype(jnp.float32)
+    np.testing.assert_allclose(w32 @ w32.T, np.eye(6), atol=3e-2)

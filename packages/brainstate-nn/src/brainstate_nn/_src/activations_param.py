@@ -54,7 +54,9 @@ class Threshold(ElementWiseBlock):
 
 class RReLU(ElementWiseBlock):
     """Randomized leaky ReLU: negative inputs times ``a ~ U(lower, upper)`` drawn per
-    element at each call (see :func:`brainstate_nn.functional.rrelu`).
+    element at each call (see :func:`brainstate_nn.functional.rrelu`); when evaluating
+    (``environ`` ``fit=False``) the fixed slope ``(lower + upper) / 2`` instead, as in Xu et
+    al. (2015) and PyTorch.
 
     Args:
         lower: the lower bound of the slope.
@@ -78,7 +80,9 @@ class RReLU(ElementWiseBlock):
         self.upper = upper
 
     def update(self, x: Any) -> Any:
-        return F.rrelu(x, self.lower, self.upper)
+        if environ.get("fit", default=True):
+            return F.rrelu(x, self.lower, self.upper)
+        return F.leaky_relu(x, (self.lower + self.upper) / 2)
 
 
 class Hardtanh(ElementWiseBlock):

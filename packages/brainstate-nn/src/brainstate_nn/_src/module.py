@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -157,6 +157,18 @@ class Module(Node, ParamDesc):
     def init_state(self, *args: Any, **kwargs: Any) -> None:
         """Create this module's short-term States (nothing by default)."""
 
+    if not TYPE_CHECKING:  # (type checkers keep reporting unknown attributes)
+
+        def __getattr__(self, name: str) -> Any:
+            # reached only when an attribute is missing: say when it may be an uncreated State
+            if name.startswith("__") or type(self).init_state is Module.init_state:
+                raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+            raise AttributeError(
+                f"{self._label()} has no attribute {name!r}. If it is one of its States: "
+                "those are created by init_state(); call bst.nn.init_all_states(model) (with "
+                "batch_size=... for batches) before running the model."
+            )
+
     def reset_state(self, *args: Any, **kwargs: Any) -> None:
         """Reset this module's short-term States (nothing by default)."""
 
@@ -285,7 +297,25 @@ class Sequential(Module):
         if isinstance(key, int):
             return self.layers[key]
         if isinstance(key, slice):
-            return Sequential(*self.layers[key])
+            return self._of_built(self.layers[key], key)
         if isinstance(key, (tuple, list)):
-            return Sequential(*(self.layers[k] for k in key))
+            return self._of_built([self.layers[k] for k in key], key)
         raise TypeError(f"Sequential indices are ints, slices or lists of ints, got {key!r}")
+
+    @classmethod
+    def _of_built(cls, layers: list[Any], key: Any) -> Sequential:
+        """A Sequential of layers already built (a slice), which may start with a function."""
+        if not layers:
+            raise IndexError(f"the Sequential selection {key!r} holds no layer")
+        if isinstance(layers[0], Module):
+            return cls(*layers)
+        seq = cls.__new__(cls)
+        Module.__init__(seq)
+        seq.layers = list(layers)
+        modules = [layer for layer in layers if isinstance(layer, Module)]
+        # functions keep the size: the chain's sizes are those of its first and last Modules
+        if modules and modules[0].in_size is not None:
+            seq.in_size = modules[0].in_size
+        if modules and modules[-1].out_size is not None:
+            seq.out_size = modules[-1].out_size
+        return seq

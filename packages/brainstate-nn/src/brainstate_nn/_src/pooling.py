@@ -171,10 +171,22 @@ class _Pool(_SpatialLayer):
         for i, ax in enumerate(axes):
             dims[ax], strides[ax] = self.kernel_size[i], self.stride[i]
         if isinstance(self.padding, str):
-            return dims, strides, self.padding
-        pads = [(0, 0)] * x.ndim
-        for i, ax in enumerate(axes):
-            pads[ax] = self.padding[i]
+            pads: Any = self.padding
+            padded = [
+                x.shape[ax] + (0 if pads == "VALID" else self.kernel_size[i] - 1)
+                for i, ax in enumerate(axes)
+            ]
+        else:
+            pads = [(0, 0)] * x.ndim
+            for i, ax in enumerate(axes):
+                pads[ax] = self.padding[i]
+            padded = [x.shape[ax] + sum(self.padding[i]) for i, ax in enumerate(axes)]
+        if any(p < k for p, k in zip(padded, self.kernel_size)):
+            raise ShapeError(
+                f"{self._label()}: the window {self.kernel_size} does not fit the spatial "
+                f"size {tuple(x.shape[ax] for ax in axes)} of an input of shape "
+                f"{tuple(x.shape)} (padding {self.padding!r}); the output would be empty."
+            )
         return dims, strides, pads
 
     def _sum(self, x: Any) -> Any:

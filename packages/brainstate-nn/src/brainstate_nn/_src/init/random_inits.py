@@ -507,14 +507,16 @@ class Orthogonal(RandomInitializer):
         n_rows = shape[self.axis]
         n_cols = math.prod(shape) // n_rows
         big, small = max(n_rows, n_cols), min(n_rows, n_cols)
-        a = self.rng.normal(0.0, 1.0, (big, small), dtype=dtype)
+        # the QR runs in at least float32 (there is none in half precision); then cast
+        work = jnp.promote_types(dtype, jnp.float32)
+        a = self.rng.normal(0.0, 1.0, (big, small), dtype=work)
         q, r = jnp.linalg.qr(a)
         q = q * jnp.sign(jnp.diag(r))[None, :]  # makes the distribution uniform (Haar)
         if n_rows < n_cols:
             q = q.T
         rest = tuple(s for i, s in enumerate(shape) if i != self.axis % len(shape))
         q = jnp.moveaxis(jnp.reshape(q, (n_rows, *rest)), 0, self.axis)
-        return with_unit(jnp.asarray(self.scale, dtype) * q, self.unit)
+        return with_unit((jnp.asarray(self.scale, work) * q).astype(dtype), self.unit)
 
 
 class DeltaOrthogonal(RandomInitializer):
