@@ -681,3 +681,19 @@ def test_a_state_or_an_object_passed_as_an_argument_gets_a_clear_error():
     model = Model()
     g = bc.jit(lambda m, x: m.w.value * x, static_argnums=0)  # the advertised way
     assert g(model, 2.0).tolist() == [2.0, 2.0]
+
+
+def test_a_decorated_method_whose_self_is_not_an_array_says_how_to_compile_it():
+    class Counter:
+        def __init__(self):
+            self.total = bsc.State(jnp.zeros(()))
+
+        @bc.jit
+        def add(self, x):
+            self.total.value += x
+            return self.total.value
+
+    counter = Counter()
+    with pytest.raises(TypeError, match=r"method whose `self` \(a Counter\).*static_argnums=0"):
+        counter.add(1.0)
+    assert float(counter.total.value) == 0.0

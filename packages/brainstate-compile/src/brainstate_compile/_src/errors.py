@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from typing import Any
 
 import jax
 import numpy as np
@@ -98,23 +99,29 @@ def diagnose_failed_call(err: BaseException, states: Sequence[State], where: str
                     ) from err
 
 
-def check_arguments(args: tuple, kwargs: dict, where: str) -> None:
+def check_arguments(args: tuple, kwargs: dict, where: str, method: bool = False) -> None:
     """Raise a clear error when an argument of a compiled call is a State or holds one, or
-    is a graph object (a Node): neither is an array, and neither needs passing."""
+    is another object that is not an array (a model): neither needs passing. ``method``:
+    the function is a method, whose argument 0 is ``self``."""
+    if method and args and not _is_array_like(args[0]) and not isinstance(args[0], State):
+        if not any(isinstance(leaf, State) for leaf in _leaves(args[0])):
+            raise TypeError(
+                f"{where} is a method whose `self` (a {type(args[0]).__name__}) is not an "
+                "array. Decorate it with `@bst.compile.jit(static_argnums=0)` (one program "
+                "per instance; its States are found by tracing), or compile the bound method "
+                "(`bst.compile.jit(obj.method)`)."
+            )
     named = [(f"argument {i}", a) for i, a in enumerate(args)]
     named += [(f"argument {k!r}", v) for k, v in kwargs.items()]
     for name, value in named:
-        leaves = jax.tree.leaves(value, is_leaf=lambda x: isinstance(x, State))
-        for leaf in leaves:
+        for leaf in _leaves(value):
             if isinstance(leaf, State):
                 raise TypeError(
                     f"{where}: {name} is or holds {leaf.describe()}. Compiled functions take "
                     "arrays: pass `state.value`, or let the function use the State directly "
                     "(States are found however they are reached, and their writes are kept)."
                 )
-            if not isinstance(leaf, (int, float, complex, np.generic)) and not (
-                hasattr(leaf, "shape") or hasattr(leaf, "__jax_array__")
-            ):
+            if not _is_array_like(leaf):
                 raise TypeError(
                     f"{where}: {name} is or holds a {type(leaf).__name__}, not an array. "
                     "For a model or other object: let the function use it directly (a "
@@ -122,3 +129,13 @@ def check_arguments(args: tuple, kwargs: dict, where: str) -> None:
                     "mark the argument static (`static_argnums`), which compiles once per "
                     "object."
                 )
+
+
+def _leaves(value: Any) -> list[Any]:
+    return jax.tree.leaves(value, is_leaf=lambda x: isinstance(x, State))
+
+
+def _is_array_like(x: Any) -> bool:
+    return isinstance(x, (int, float, complex, np.generic)) or (
+        hasattr(x, "shape") or hasattr(x, "__jax_array__")
+    )

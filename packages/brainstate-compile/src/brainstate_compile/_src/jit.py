@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import os
 import sys
 import warnings
@@ -74,6 +75,14 @@ def _kw(kwargs: dict) -> tuple:
     # the jitted call's keyword arguments: left out when empty, so that every call of one
     # signature takes the same (cached) program
     return (kwargs,) if kwargs else ()
+
+
+def _first_parameter_is_self(fun: Callable[..., Any]) -> bool:
+    try:
+        params = list(inspect.signature(fun).parameters)
+    except (TypeError, ValueError):
+        return False
+    return bool(params) and params[0] == "self"
 
 
 def _as_tuple(x: int | Iterable[int] | None) -> tuple[int, ...]:
@@ -305,7 +314,9 @@ class JittedFunction:
                 return out
             diagnose_failed_call(err, states, self._where)
             if isinstance(err, TypeError):
-                check_arguments(args, kwargs, self._where)
+                check_arguments(
+                    args, kwargs, self._where, method=_first_parameter_is_self(self.fun)
+                )
             raise err
 
     def _call_recorded(self, args: tuple, kwargs: dict) -> Any:
