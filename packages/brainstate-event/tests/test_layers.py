@@ -137,3 +137,12 @@ def test_layer_errors_name_the_argument():
     layer.weight.value = jnp.ones(5)
     with pytest.raises(be.EventShapeError, match=r"CSRLinear 'syn': weight"):
         layer(jnp.ones(3, bool))
+
+
+@pytest.mark.parametrize("weight", [np.ones((40, 7), np.float32), 0.5])
+def test_linear_spike_shape_errors_name_the_layer(weight):
+    layer = be.Linear(40, 7, weight, name="L1")
+    with pytest.raises(
+        be.EventShapeError, match=r"Linear 'L1': spikes: expected last dimension 40"
+    ):
+        layer(jnp.ones(5))

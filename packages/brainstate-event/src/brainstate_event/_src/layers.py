@@ -12,6 +12,7 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from brainstate_core import ParamState
 from brainstate_graph import Node
@@ -228,6 +229,9 @@ class Linear(Node):
 
     def _project(self, spikes: Any) -> jax.Array:
         weight = self._check(self.weight.value)
+        shape = np.shape(spikes)
+        if not shape or shape[-1] != self.in_size:
+            raise shape_error(self._label("spikes"), f"last dimension {self.in_size}", shape)
         if weight.ndim == 2:
             return event_matmul(
                 spikes, weight, float_as_event=self.float_as_event, backend=self.backend
