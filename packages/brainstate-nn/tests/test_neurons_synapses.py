@@ -1,7 +1,5 @@
 """Neurons and synapses against closed-form solutions; projections against the event op."""
 
-import re
-
 import brainunit as u
 import jax
 import jax.numpy as jnp
@@ -531,20 +529,3 @@ def test_an_event_weight_in_the_wrong_unit_names_the_synapse_and_the_projection(
         proj(jnp.ones(10, bool))
         with pytest.raises(u.UnitMismatchError, match=r"Expon: input 'AlignPostProj\d+'.*in mS"):
             post(0.0 * u.mA)
-
-
-@pytest.mark.parametrize(
-    ("make", "message"),
-    [
-        (lambda: nn.Expon(3, g_initializer=nn.init.Constant(1.0 * u.mV)), "Expon: .* in mS"),
-        (lambda: nn.DualExpon(3, g_initializer=nn.init.Constant(1.0 * u.mV)), "DualExpon: "),
-        (lambda: nn.AMPA(3, g_initializer=nn.init.Constant(1.0 * u.mS)), "is dimensionless"),
-    ],
-)
-def test_a_conductance_initializer_in_the_wrong_unit_names_the_parameter(make, message):
-    with pytest.raises(u.UnitMismatchError, match=r"g_initializer gave values") as info:
-        nn.init_all_states(make())
-    assert re.search(message, str(info.value)), str(info.value)
-    syn = nn.Expon(3, g_initializer=nn.init.Constant(0.5 * u.nS))  # same dimension: fine
-    nn.init_all_states(syn)
-    assert syn.g.value.unit == u.nS

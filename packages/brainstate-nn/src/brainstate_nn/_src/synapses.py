@@ -35,21 +35,8 @@ def _value(init: Any, shape: Any, batch_size: int | None) -> Any:
 class Synapse(Dynamics):
     """Base class of synapse dynamics."""
 
-    g_initializer: Any = None
-
     def _p(self, value: Any, unit: u.Unit, name: str) -> Any:
         return param(in_unit(value, unit, name, self._label()), self.varshape)
-
-    def _initial_g(self, unit: u.Unit, batch_size: int | None) -> Any:
-        """The initial value from ``g_initializer``; a Quantity must be of ``unit``'s
-        dimension (plain numbers are left as they are)."""
-        value = _value(self.g_initializer, self.varshape, batch_size)
-        if isinstance(value, u.Quantity) and value.dim != unit.dim:
-            raise u.UnitMismatchError(
-                f"{self._label()}: g_initializer gave values in {value.unit}, but the state "
-                f"is {'dimensionless' if unit.is_unitless else f'in {unit}'}"
-            )
-        return value
 
 
 class Expon(Synapse, AlignPost):
@@ -86,10 +73,10 @@ class Expon(Synapse, AlignPost):
         self.g_initializer = ZeroInit(unit=u.mS) if g_initializer is None else g_initializer
 
     def init_state(self, batch_size: int | None = None, **kwargs: Any) -> None:
-        self.g = HiddenState(self._initial_g(u.mS, batch_size))
+        self.g = HiddenState(_value(self.g_initializer, self.varshape, batch_size))
 
     def reset_state(self, batch_size: int | None = None, **kwargs: Any) -> None:
-        self.g.value = self._initial_g(u.mS, batch_size)
+        self.g.value = _value(self.g_initializer, self.varshape, batch_size)
 
     def _decay(self) -> Any:
         """The factor ``g`` decays by over one step: ``1 + z·φ(z)``, ``z = -dt/τ``, which is
@@ -154,12 +141,12 @@ class DualExpon(Synapse, AlignPost):
         self.g_initializer = ZeroInit(unit=u.mS) if g_initializer is None else g_initializer
 
     def init_state(self, batch_size: int | None = None, **kwargs: Any) -> None:
-        self.g_rise = HiddenState(self._initial_g(u.mS, batch_size))
-        self.g_decay = HiddenState(self._initial_g(u.mS, batch_size))
+        self.g_rise = HiddenState(_value(self.g_initializer, self.varshape, batch_size))
+        self.g_decay = HiddenState(_value(self.g_initializer, self.varshape, batch_size))
 
     def reset_state(self, batch_size: int | None = None, **kwargs: Any) -> None:
-        self.g_rise.value = self._initial_g(u.mS, batch_size)
-        self.g_decay.value = self._initial_g(u.mS, batch_size)
+        self.g_rise.value = _value(self.g_initializer, self.varshape, batch_size)
+        self.g_decay.value = _value(self.g_initializer, self.varshape, batch_size)
 
     @property
     def g(self) -> Any:
@@ -201,12 +188,12 @@ class Alpha(Synapse, AlignPost):
         self.g_initializer = ZeroInit(unit=u.mS) if g_initializer is None else g_initializer
 
     def init_state(self, batch_size: int | None = None, **kwargs: Any) -> None:
-        self.g = HiddenState(self._initial_g(u.mS, batch_size))
-        self.h = HiddenState(self._initial_g(u.mS, batch_size))
+        self.g = HiddenState(_value(self.g_initializer, self.varshape, batch_size))
+        self.h = HiddenState(_value(self.g_initializer, self.varshape, batch_size))
 
     def reset_state(self, batch_size: int | None = None, **kwargs: Any) -> None:
-        self.g.value = self._initial_g(u.mS, batch_size)
-        self.h.value = self._initial_g(u.mS, batch_size)
+        self.g.value = _value(self.g_initializer, self.varshape, batch_size)
+        self.h.value = _value(self.g_initializer, self.varshape, batch_size)
 
     def update(self, x: Any = None) -> Any:
         # exact two-step solution over dt of the linear system (h, g)
@@ -260,11 +247,11 @@ class AMPA(Synapse):
         return _value(Constant(-1e7 * u.ms), self.varshape, batch_size)
 
     def init_state(self, batch_size: int | None = None, **kwargs: Any) -> None:
-        self.g = HiddenState(self._initial_g(u.UNITLESS, batch_size))
+        self.g = HiddenState(_value(self.g_initializer, self.varshape, batch_size))
         self.spike_arrival_time = ShortTermState(self._never(batch_size))
 
     def reset_state(self, batch_size: int | None = None, **kwargs: Any) -> None:
-        self.g.value = self._initial_g(u.UNITLESS, batch_size)
+        self.g.value = _value(self.g_initializer, self.varshape, batch_size)
         self.spike_arrival_time.value = self._never(batch_size)
 
     def dg(self, g: Any, t: Any, TT: Any) -> Any:
