@@ -56,6 +56,12 @@ def _state_value(
     return value
 
 
+def _initial_state(owner: Any, attr: str, unit: u.Unit, batch_size: int | None) -> Any:
+    """The initial value from ``owner``'s initializer ``attr``, with errors naming both."""
+    name = f"{owner._label()}: {attr}"
+    return _state_value(getattr(owner, attr), unit, owner.varshape, batch_size, name)
+
+
 class Neuron(Dynamics):
     """Base class of spiking neurons.
 
@@ -133,20 +139,10 @@ class IF(Neuron):
         self.V_initializer = V_initializer
 
     def init_state(self, batch_size: int | None = None, **kwargs: Any) -> None:
-        self.V = HiddenState(
-            _state_value(
-                self.V_initializer,
-                u.mV,
-                self.varshape,
-                batch_size,
-                f"{self._label()}: V_initializer",
-            )
-        )
+        self.V = HiddenState(_initial_state(self, "V_initializer", u.mV, batch_size))
 
     def reset_state(self, batch_size: int | None = None, **kwargs: Any) -> None:
-        self.V.value = _state_value(
-            self.V_initializer, u.mV, self.varshape, batch_size, f"{self._label()}: V_initializer"
-        )
+        self.V.value = _initial_state(self, "V_initializer", u.mV, batch_size)
 
     def get_spike(self, V: Any = None) -> Any:
         V = self.V.value if V is None else V
@@ -213,20 +209,10 @@ class LIF(Neuron):
         self.V_initializer = V_initializer
 
     def init_state(self, batch_size: int | None = None, **kwargs: Any) -> None:
-        self.V = HiddenState(
-            _state_value(
-                self.V_initializer,
-                u.mV,
-                self.varshape,
-                batch_size,
-                f"{self._label()}: V_initializer",
-            )
-        )
+        self.V = HiddenState(_initial_state(self, "V_initializer", u.mV, batch_size))
 
     def reset_state(self, batch_size: int | None = None, **kwargs: Any) -> None:
-        self.V.value = _state_value(
-            self.V_initializer, u.mV, self.varshape, batch_size, f"{self._label()}: V_initializer"
-        )
+        self.V.value = _initial_state(self, "V_initializer", u.mV, batch_size)
 
     def get_spike(self, V: Any = None) -> Any:
         V = self.V.value if V is None else V
@@ -360,36 +346,12 @@ class ALIF(Neuron):
         self.a_initializer = a_initializer
 
     def init_state(self, batch_size: int | None = None, **kwargs: Any) -> None:
-        self.V = HiddenState(
-            _state_value(
-                self.V_initializer,
-                u.mV,
-                self.varshape,
-                batch_size,
-                f"{self._label()}: V_initializer",
-            )
-        )
-        self.a = HiddenState(
-            _state_value(
-                self.a_initializer,
-                u.UNITLESS,
-                self.varshape,
-                batch_size,
-                f"{self._label()}: a_initializer",
-            )
-        )
+        self.V = HiddenState(_initial_state(self, "V_initializer", u.mV, batch_size))
+        self.a = HiddenState(_initial_state(self, "a_initializer", u.UNITLESS, batch_size))
 
     def reset_state(self, batch_size: int | None = None, **kwargs: Any) -> None:
-        self.V.value = _state_value(
-            self.V_initializer, u.mV, self.varshape, batch_size, f"{self._label()}: V_initializer"
-        )
-        self.a.value = _state_value(
-            self.a_initializer,
-            u.UNITLESS,
-            self.varshape,
-            batch_size,
-            f"{self._label()}: a_initializer",
-        )
+        self.V.value = _initial_state(self, "V_initializer", u.mV, batch_size)
+        self.a.value = _initial_state(self, "a_initializer", u.UNITLESS, batch_size)
 
     def get_spike(self, V: Any = None, a: Any = None) -> Any:
         V = self.V.value if V is None else V

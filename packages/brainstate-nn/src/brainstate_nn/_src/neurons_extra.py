@@ -25,7 +25,7 @@ from brainstate_core import HiddenState, ShortTermState
 
 from .exp_euler import exp_euler_step
 from .init import Constant, ZeroInit
-from .neurons import Neuron, _default_spk_fun, _state_value
+from .neurons import Neuron, _default_spk_fun, _initial_state, _state_value
 from .units import in_unit, magnitude
 
 __all__ = ["HH", "AdEx", "Izhikevich"]
@@ -112,14 +112,10 @@ class Izhikevich(Neuron):
         self.u_initializer = u_initializer
 
     def _initial(self, batch_size: int | None) -> tuple[Any, Any]:
-        V = _state_value(
-            self.V_initializer, u.mV, self.varshape, batch_size, f"{self._label()}: V_initializer"
-        )
+        V = _initial_state(self, "V_initializer", u.mV, batch_size)
         if self.u_initializer is None:
             return V, self.b * V
-        return V, _state_value(
-            self.u_initializer, u.mV, self.varshape, batch_size, f"{self._label()}: u_initializer"
-        )
+        return V, _initial_state(self, "u_initializer", u.mV, batch_size)
 
     def init_state(self, batch_size: int | None = None, **kwargs: Any) -> None:
         V, u0 = self._initial(batch_size)
@@ -233,32 +229,12 @@ class AdEx(Neuron):
         self.w_initializer = w_initializer
 
     def init_state(self, batch_size: int | None = None, **kwargs: Any) -> None:
-        self.V = HiddenState(
-            _state_value(
-                self.V_initializer,
-                u.mV,
-                self.varshape,
-                batch_size,
-                f"{self._label()}: V_initializer",
-            )
-        )
-        self.w = HiddenState(
-            _state_value(
-                self.w_initializer,
-                u.mA,
-                self.varshape,
-                batch_size,
-                f"{self._label()}: w_initializer",
-            )
-        )
+        self.V = HiddenState(_initial_state(self, "V_initializer", u.mV, batch_size))
+        self.w = HiddenState(_initial_state(self, "w_initializer", u.mA, batch_size))
 
     def reset_state(self, batch_size: int | None = None, **kwargs: Any) -> None:
-        self.V.value = _state_value(
-            self.V_initializer, u.mV, self.varshape, batch_size, f"{self._label()}: V_initializer"
-        )
-        self.w.value = _state_value(
-            self.w_initializer, u.mA, self.varshape, batch_size, f"{self._label()}: w_initializer"
-        )
+        self.V.value = _initial_state(self, "V_initializer", u.mV, batch_size)
+        self.w.value = _initial_state(self, "w_initializer", u.mA, batch_size)
 
     def get_spike(self, V: Any = None) -> Any:
         V = self.V.value if V is None else V
@@ -389,9 +365,7 @@ class HH(Neuron):
         self.n_initializer = n_initializer
 
     def _initial(self, batch_size: int | None) -> tuple[Any, ...]:
-        V = _state_value(
-            self.V_initializer, u.mV, self.varshape, batch_size, f"{self._label()}: V_initializer"
-        )
+        V = _initial_state(self, "V_initializer", u.mV, batch_size)
         am, bm, ah, bh, an, bn = _hh_rates(V)
         gates = []
         for init, alpha, beta in (

@@ -21,7 +21,7 @@ from brainstate_core import HiddenState, ParamState, environ
 from .exp_euler import exp_euler_step
 from .init import KaimingNormal, ZeroInit, param
 from .module import Module, to_shape
-from .neurons import Neuron, _default_spk_fun, _state_value
+from .neurons import Neuron, _default_spk_fun, _initial_state
 from .units import in_unit, magnitude, time_step
 
 __all__ = ["LeakyRateReadout", "LeakySpikeReadout"]
@@ -147,20 +147,10 @@ class LeakySpikeReadout(Neuron):
         self.weight = ParamState(param(w_init, (self.varshape[-1], self.varshape[-1])))
 
     def init_state(self, batch_size: int | None = None, **kwargs: Any) -> None:
-        self.V = HiddenState(
-            _state_value(
-                self.V_initializer,
-                u.mV,
-                self.varshape,
-                batch_size,
-                f"{self._label()}: V_initializer",
-            )
-        )
+        self.V = HiddenState(_initial_state(self, "V_initializer", u.mV, batch_size))
 
     def reset_state(self, batch_size: int | None = None, **kwargs: Any) -> None:
-        self.V.value = _state_value(
-            self.V_initializer, u.mV, self.varshape, batch_size, f"{self._label()}: V_initializer"
-        )
+        self.V.value = _initial_state(self, "V_initializer", u.mV, batch_size)
 
     @property
     def spike(self) -> Any:
