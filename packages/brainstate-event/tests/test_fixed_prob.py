@@ -158,14 +158,6 @@ def test_split_and_merge_of_a_fixed_prob_layer_under_jax_jit_traces_once():
     assert len(traces) == 1
 
 
-@pytest.mark.parametrize(
-    ("n_post", "prob", "n_conn"),
-    [(100, 0.29, 29), (100, 0.57, 57), (100, 0.299, 29), (4000, 80 / 4000, 80), (7, 0.5, 3)],
-)
-def test_out_degree_is_the_whole_part_of_n_post_times_prob(n_post, prob, n_conn):
-    assert be.FixedProb(10, n_post, prob, 1.0, seed=0).n_conn == n_conn
-
-
 @pytest.mark.parametrize("size", [10.5, "10", (3, 0), True, ()])
 def test_bad_sizes_are_named_in_the_error(size):
     with pytest.raises(be.EventShapeError, match="in_size must be a positive int"):

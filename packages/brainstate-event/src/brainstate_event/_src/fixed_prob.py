@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import jax.numpy as jnp
@@ -66,8 +65,7 @@ def fixed_prob_indices(
 
 class FixedProb(Node):
     """Fixed out-degree connectivity: each presynaptic neuron targets ``n_conn`` random
-    postsynaptic neurons, ``n_conn = int(out_size * prob)`` (rounded down, without the float
-    error that would make ``100 * 0.29`` give 28).
+    postsynaptic neurons, ``n_conn = int(out_size * prob)``.
 
     Calling the layer with presynaptic spikes returns, per postsynaptic neuron, the summed
     weights of the connections from active presynaptic neurons, using an event-driven kernel
@@ -157,9 +155,7 @@ class FixedProb(Node):
             self.pre_start = start
             self.n_pre = stop - start
         self.n_post = self.out_size[-1]
-        # round down, but not below a whole number that float error misses (100 * 0.29 is
-        # 28.999999999999996)
-        self.n_conn = math.floor(self.n_post * self.prob + 1e-9)
+        self.n_conn = int(self.n_post * self.prob)
         self.allow_multi_conn = bool(allow_multi_conn)
         self.seed = seed
         self.float_as_event = bool(float_as_event)
