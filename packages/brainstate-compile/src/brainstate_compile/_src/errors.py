@@ -107,9 +107,9 @@ def check_arguments(args: tuple, kwargs: dict, where: str, method: bool = False)
         if not any(isinstance(leaf, State) for leaf in _leaves(args[0])):
             raise TypeError(
                 f"{where} is a method whose `self` (a {type(args[0]).__name__}) is not an "
-                "array. Decorate it with `@bst.compile.jit(static_argnums=0)` (one program "
-                "per instance; its States are found by tracing), or compile the bound method "
-                "(`bst.compile.jit(obj.method)`)."
+                "array. Compile the bound method (`bst.compile.jit(obj.method)`), decorate the "
+                "method in its class (`@bst.compile.jit`: one compiled function per instance, "
+                "over that instance's States), or pass `static_argnums=0`."
             )
     named = [(f"argument {i}", a) for i, a in enumerate(args)]
     named += [(f"argument {k!r}", v) for k, v in kwargs.items()]

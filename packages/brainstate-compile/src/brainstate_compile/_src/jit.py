@@ -7,6 +7,7 @@ import inspect
 import os
 import sys
 import warnings
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -77,11 +78,15 @@ def _kw(kwargs: dict) -> tuple:
     return (kwargs,) if kwargs else ()
 
 
-def _first_parameter_is_self(fun: Callable[..., Any]) -> bool:
+def _first_parameters(fun: Callable[..., Any]) -> list[str]:
     try:
-        params = list(inspect.signature(fun).parameters)
+        return list(inspect.signature(fun).parameters)
     except (TypeError, ValueError):
-        return False
+        return []
+
+
+def _first_parameter_is_self(fun: Callable[..., Any]) -> bool:
+    params = _first_parameters(fun)
     return bool(params) and params[0] == "self"
 
 
@@ -91,6 +96,32 @@ def _as_tuple(x: int | Iterable[int] | None) -> tuple[int, ...]:
     if isinstance(x, int):
         return (x,)
     return tuple(x)
+
+
+def _after_self(nums: tuple[int, ...]) -> tuple[int, ...]:
+    """Argument positions of a method, counted once ``self`` is bound."""
+    return tuple(i - 1 for i in nums if i > 0)
+
+
+def _method_of(fun: Callable[..., Any], instance: weakref.ref) -> Callable[..., Any]:
+    """``fun`` with its first argument bound to the object ``instance`` refers to.
+
+    It holds the object weakly, so that the per-instance compiled function kept by the
+    decorator does not keep the object alive."""
+
+    def method(*args: Any, **kwargs: Any) -> Any:
+        return fun(instance(), *args, **kwargs)
+
+    for attr in ("__module__", "__name__", "__qualname__", "__doc__"):
+        if hasattr(fun, attr):
+            setattr(method, attr, getattr(fun, attr))
+    try:
+        signature = inspect.signature(fun)
+        params = list(signature.parameters.values())[1:]
+        method.__signature__ = signature.replace(parameters=params)  # pyright: ignore[reportFunctionMemberAccess]
+    except (TypeError, ValueError):
+        pass
+    return method
 
 
 class JittedFunction:
@@ -116,6 +147,9 @@ class JittedFunction:
         **jit_kwargs: Any,
     ) -> None:
         self.fun = fun
+        self._options = (static_argnums, static_argnames, donate_argnums, dict(jit_kwargs))
+        # A decorated method compiles per instance (see __get__): id(obj) -> (ref, jitted)
+        self._instances: dict[int, tuple[weakref.ref, JittedFunction]] = {}
         self._known = KnownStates()
         where = f"jit({getattr(fun, '__qualname__', repr(fun))})"
         self._where = where
@@ -397,6 +431,8 @@ class JittedFunction:
         self._env_keys, self._env_cache, self._env_seen = (), (None, None, ()), set()
         self._keyed = self._spread
         self._jitted, self._call_jitted = self._make_jitted(self._known, self._keyed)
+        for _, bound in list(self._instances.values()):
+            bound.clear_cache()
 
     @property
     def states(self) -> list[Any]:
@@ -404,10 +440,45 @@ class JittedFunction:
         return list(self._known.states)
 
     def __get__(self, obj: Any, objtype: Any = None) -> Any:
-        # used as a method decorator: bind like a function would
+        """Used as a method decorator: ``obj.method`` is a jitted function of its own.
+
+        Each instance gets its own compiled function over the bound method, so that it
+        reads and writes only that instance's States (``self`` needs no ``static_argnums``;
+        a ``0`` there, as ``jax.jit`` would need, is accepted and dropped). It is made on
+        the first access and forgotten with the instance. An object that cannot be
+        weakly referenced is passed as argument 0 instead, as a plain function would be.
+        """
         if obj is None:
             return self
-        return functools.partial(self, obj)
+        entry = self._instances.get(id(obj))
+        if entry is not None and entry[0]() is obj:
+            return entry[1]
+        key = id(obj)
+        instances = self._instances
+
+        def forget(ref: weakref.ref) -> None:
+            if instances.get(key, (None,))[0] is ref:
+                del instances[key]
+
+        try:
+            ref = weakref.ref(obj, forget)
+        except TypeError:
+            return functools.partial(self, obj)
+        static_argnums, static_argnames, donate_argnums, jit_kwargs = self._options
+        nums, names = infer_static_args(self.fun, static_argnums, static_argnames)
+        params = _first_parameters(self.fun)
+        shardings = jit_kwargs.get("in_shardings")
+        if isinstance(shardings, (list, tuple)):
+            jit_kwargs = {**jit_kwargs, "in_shardings": tuple(shardings)[1:]}
+        bound = JittedFunction(
+            _method_of(self.fun, ref),
+            static_argnums=_after_self(nums) or None,
+            static_argnames=tuple(n for n in names if n not in params[:1]) or None,
+            donate_argnums=_after_self(_as_tuple(donate_argnums)) or None,
+            **jit_kwargs,
+        )
+        instances[key] = (ref, bound)
+        return bound
 
     def __repr__(self) -> str:
         return f"<JittedFunction {self._where}>"
