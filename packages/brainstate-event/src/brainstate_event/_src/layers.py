@@ -15,6 +15,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from brainstate_core import ParamState
+from brainstate_core.extend import ByIdentity
 from brainstate_graph import Node
 
 from .csr.common import acc_dtype, as_values, check_data_dtype, prepare_spikes, shape_error
@@ -22,24 +23,6 @@ from .csr.matrix import CSR
 from .dense import event_matmul
 
 __all__ = ["CSRLinear", "Linear"]
-
-
-class _Constant:
-    """A constant kept as a plain graph attribute: hashable (by identity), never traced."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value: Any) -> None:
-        self.value = value
-
-    def __hash__(self) -> int:
-        return id(self)
-
-    def __eq__(self, other: object) -> bool:
-        return self is other
-
-    def __repr__(self) -> str:
-        return "<constant>"
 
 
 class CSRLinear(Node):
@@ -112,18 +95,18 @@ class CSRLinear(Node):
         self.nnz = csr.nnz
         self.float_as_event = bool(float_as_event)
         self.backend = backend
-        self._structure = _Constant((csr.indices, csr.indptr))
+        self._structure = ByIdentity((csr.indices, csr.indptr))
         self.weight = ParamState(csr.data)
 
     @property
     def indices(self) -> jax.Array:
         """The postsynaptic ids of the connections, row by row (``[nnz]``)."""
-        return self._structure.value[0]
+        return self._structure.obj[0]
 
     @property
     def indptr(self) -> jax.Array:
         """The row offsets into :attr:`indices` (``[in_size + 1]``)."""
-        return self._structure.value[1]
+        return self._structure.obj[1]
 
     @property
     def csr(self) -> CSR:
