@@ -209,6 +209,25 @@ def test_states_created_inside_stay_local():
         _ = made[-1].value
 
 
+def test_transforming_a_state_leaked_by_a_plain_jax_jit_names_the_state():
+    made = []
+
+    @jax.jit
+    def build(x):
+        made.append(bsc.ParamState(x * 2.0, name="leaky"))
+        return x
+
+    build(jnp.ones(3))
+    leaky = made[0]
+    loss = lambda: (leaky.value**2).sum()
+    with pytest.raises(bsc.LeakedTracerError, match=r"ParamState 'leaky'.*plain `jax.jit`"):
+        ba.grad(loss, grad_states=leaky)()
+    with pytest.raises(bsc.LeakedTracerError, match=r"ParamState 'leaky'"):
+        ba.vmap(lambda x: leaky.value * x, in_states=leaky)(jnp.ones(3))
+    with pytest.raises(bsc.LeakedTracerError, match=r"ParamState 'leaky'"):
+        bc.for_loop(lambda i: leaky.value.sum() * i, jnp.arange(3))
+
+
 # -- nesting -----------------------------------------------------------------------------
 
 

@@ -60,6 +60,9 @@ def read_state_values(states: Sequence[State]) -> list[Any]:
     """
     if TRACE_CONTEXT.stack:
         return [s.value for s in states]
+    for s in states:
+        if s._may_hold_tracer:  # a tracer of a finished transformation: say which State
+            s._check_no_leaked_tracer(s._value)
     return [s._value for s in states]
 
 
