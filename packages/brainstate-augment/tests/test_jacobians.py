@@ -48,6 +48,39 @@ def test_jacobians_match_jax(ours, theirs):
     assert int(counter.value) == 3
 
 
+def pure_tree(w, x):
+    y = pure(w, x)
+    return {"y": y, "pair": (jnp.sum(w**2), x * 3.0)}
+
+
+@pytest.mark.parametrize("ours, theirs", [(ba.jacrev, jax.jacrev), (ba.jacfwd, jax.jacfwd)])
+def test_jacobians_of_pytree_outputs_have_the_output_structure_as_jax(ours, theirs):
+    w = bsc.ParamState(W0)
+
+    def f(x):
+        return pure_tree(w.value, x)
+
+    # by State: the output's structure, each leaf the Jacobian w.r.t. the State
+    _close(ours(f, w)(X0), theirs(pure_tree)(W0, X0))
+    # by argument
+    _close(ours(f, argnums=0)(X0), theirs(pure_tree, argnums=1)(W0, X0))
+    # both: each output leaf holds (state Jacobians, argument Jacobian)
+    both = ours(f, [w], argnums=0)(X0)
+    ref = theirs(pure_tree, argnums=(0, 1))(W0, X0)
+    assert jax.tree.structure(both, is_leaf=lambda v: isinstance(v, tuple)) == jax.tree.structure(
+        ref, is_leaf=lambda v: isinstance(v, tuple)
+    )
+    flat_both = jax.tree.structure(pure_tree(W0, X0)).flatten_up_to(both)
+    flat_ref = jax.tree.structure(pure_tree(W0, X0)).flatten_up_to(ref)
+    for (jw, jx), (rw, rx) in zip(flat_both, flat_ref):
+        _close(jw[0], rw)
+        _close(jx, rx)
+    # a one-element tuple output stays a tuple
+    single = ours(lambda x: (f(x)["y"],), argnums=0)(X0)
+    assert isinstance(single, tuple) and len(single) == 1
+    _close(single[0], theirs(pure, argnums=1)(W0, X0))
+
+
 def test_vector_grad_is_gradient_of_the_sum():
     w, counter, f = stateful()
     _close(ba.vector_grad(f, w)(X0), jax.grad(lambda w, x: jnp.sum(pure(w, x)))(W0, X0))

@@ -127,6 +127,10 @@ class GradientTransform:
         self.transform_params = dict(transform_params or {})
         second_order = self.transform_params.pop("_second_order", False)
         self._second_order = bool(second_order) or transform is jax.hessian
+        # A Jacobian's result has the structure of the output, each leaf one derivative
+        # per differentiated slot (a gradient's output is one leaf).
+        per_output = self.transform_params.pop("_per_output", False)
+        self._per_output = bool(per_output) or transform in (jax.jacrev, jax.jacfwd)
         self._known = KnownStates()
         self._where = f"{getattr(transform, '__name__', 'transform')} of {fun_name(target)}"
         functools.update_wrapper(self, target, updated=())
@@ -147,7 +151,17 @@ class GradientTransform:
         transformed = self.transform(pure, argnums=diff, has_aux=True, **self.transform_params)
         return transformed(*primals)
 
-    def _arrange(self, result: Any) -> Any:
+    def _arrange(self, result: Any, value: Any) -> Any:
+        if self._per_output:
+            out_tree = jax.tree.structure(value)
+            if not jax.tree_util.treedef_is_leaf(out_tree):
+                per_leaf = out_tree.flatten_up_to(result)
+                return out_tree.unflatten([self._arrange_slots(r) for r in per_leaf])
+        return self._arrange_slots(result)
+
+    def _arrange_slots(self, result: Any) -> Any:
+        """The derivatives of one output (``result[i]``: slot ``i``) as ``grad_states`` and
+        ``argnums`` ask."""
         t = self.targets
         if not self._second_order:
             if t.has_states:
@@ -179,7 +193,7 @@ class GradientTransform:
             known=self._known,
             where=self._where,
         )
-        grads = self._arrange(outcome.result)
+        grads = self._arrange(outcome.result, outcome.value)
         if self.return_value and self.has_aux:
             return grads, outcome.value, outcome.aux
         if self.return_value:
@@ -364,7 +378,9 @@ def jacrev(
     """Jacobian by reverse mode, with respect to States and/or arguments.
 
     Same arguments and return conventions as :func:`grad`; each gradient is a Jacobian
-    (output shape followed by the input's shape).
+    (output shape followed by the input's shape). For a pytree output (a tuple, a dict) the
+    result has the output's structure, each leaf holding that output's Jacobians arranged
+    as for an array output (as ``jax.jacrev``).
     %(returns)s
     Args:
         fun: the function.
@@ -386,7 +402,7 @@ def jacrev(
         >>> ba.jacrev(lambda x: w.value * x, w)(3.0).tolist()
         [[3.0, 0.0], [0.0, 3.0]]
     """
-    params = {"holomorphic": holomorphic, "allow_int": allow_int}
+    params = {"holomorphic": holomorphic, "allow_int": allow_int, "_per_output": True}
     transform = _unit_aware("jacrev") if unit_aware else jax.jacrev
 
     return _gradient_transform(fun, transform, grad_states, argnums, return_value, has_aux, params)
@@ -426,7 +442,7 @@ def jacfwd(
         >>> ba.jacfwd(lambda x: x**2)(jnp.array([1.0, 2.0])).tolist()
         [[2.0, 0.0], [0.0, 4.0]]
     """
-    params = {"holomorphic": holomorphic}
+    params = {"holomorphic": holomorphic, "_per_output": True}
     transform = _unit_aware("jacfwd") if unit_aware else jax.jacfwd
 
     return _gradient_transform(fun, transform, grad_states, argnums, return_value, has_aux, params)
