@@ -320,6 +320,16 @@ def test_bad_argnums_type():
         ba.grad(lambda x: x, argnums=(0, 0))
 
 
+def test_argnums_naming_one_argument_by_two_positions_are_refused_at_the_call():
+    def f(x, y):
+        return jnp.sum(x * y * x)
+
+    x, y = jnp.array([1.0, 2.0]), jnp.array([3.0, 4.0])
+    for transform in (ba.grad, ba.hessian, ba.jacrev):
+        with pytest.raises(ba.GradStateError, match=r"twice.*\(0, 0\)"):
+            transform(f, argnums=(0, -2))(x, y)
+
+
 def test_has_aux_without_pair():
     w = bsc.ParamState(jnp.array(1.0))
     with pytest.raises(bsc.StateTraceError, match=r"has_aux=True expects .* pair"):

@@ -103,6 +103,11 @@ class GradTargets:
                     "pass the argument by position."
                 )
             out.append(a % n_args)
+        if len(set(out)) != len(out):
+            raise GradStateError(
+                f"argnums lists an argument twice: {self.argnums!r} name the same positions "
+                f"{tuple(out)!r} of the {n_args} arguments."
+            )
         return tuple(out)
 
     def state_container(self, leaves: Sequence[Any]) -> Any:
