@@ -5,6 +5,7 @@ Kept in one module so that a JAX upgrade that moves these internals needs one ed
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from jax._src import core as _jax_core
@@ -24,11 +25,28 @@ def is_tracer(x: Any) -> bool:
     return isinstance(x, Tracer)
 
 
-def tracer_is_live(tracer: Any) -> bool:
+def current_trace() -> Any:
+    """The JAX trace running in this thread now (the root evaluation trace outside any)."""
+    return _jax_core.trace_ctx.trace
+
+
+def _encloses(trace: Any, start: Any) -> bool:
+    current = start
+    while current is not None:
+        if current is trace:
+            return True
+        current = getattr(current, "parent_trace", None)
+    return False
+
+
+def tracer_is_live(tracer: Any, running: Sequence[Any] = ()) -> bool:
     """Whether ``tracer`` belongs to a trace that is still running in this thread.
 
     A tracer is live when its trace is the current one or one of the traces that enclose
-    it. A tracer kept after its ``jax.jit``/``vmap``/``grad`` returned is not.
+    it, or encloses one of the ``running`` traces (those current when the enclosing
+    recorders started: ``pmap`` and ``shard_map`` trace their body anew, under the root
+    trace, yet may use the values of the transformations around them). A tracer kept after
+    its ``jax.jit``/``vmap``/``grad`` returned is not.
     """
     trace = getattr(tracer, "_trace", None)
     if trace is None:
@@ -36,12 +54,9 @@ def tracer_is_live(tracer: Any) -> bool:
     is_valid = getattr(trace, "is_valid", None)
     if is_valid is not None and not is_valid():
         return False
-    current = _jax_core.trace_ctx.trace
-    while current is not None:
-        if current is trace:
-            return True
-        current = getattr(current, "parent_trace", None)
-    return False
+    if _encloses(trace, _jax_core.trace_ctx.trace):
+        return True
+    return any(_encloses(trace, start) for start in running)
 
 
 def is_deleted_array(x: Any) -> bool:

@@ -193,7 +193,9 @@ class State(PrettyRepr):
     def _check_no_leaked_tracer(self, v: Any) -> None:
         leaves = (v,) if isinstance(v, Tracer) else jax.tree.leaves(v)
         for leaf in leaves:
-            if isinstance(leaf, Tracer) and not tracer_is_live(leaf):
+            if isinstance(leaf, Tracer) and not tracer_is_live(
+                leaf, [r.jax_trace for r in TRACE_CONTEXT.stack]
+            ):
                 if self._owner:
                     cause = (
                         "It was created inside a transformed function (a State made while "

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .errors import StateTraceError
+from .jax_compat import current_trace
 
 if TYPE_CHECKING:
     from .state import State
@@ -93,7 +94,16 @@ class StateTraceStack:
         ([True], [True])
     """
 
-    __slots__ = ("_index", "been_written", "id", "name", "new_arg", "original_values", "states")
+    __slots__ = (
+        "_index",
+        "been_written",
+        "id",
+        "jax_trace",
+        "name",
+        "new_arg",
+        "original_values",
+        "states",
+    )
 
     def __init__(
         self,
@@ -110,6 +120,7 @@ class StateTraceStack:
 
     # -- context management -------------------------------------------------------------
     def __enter__(self) -> StateTraceStack:
+        self.jax_trace = current_trace()  # the JAX trace this recorder runs under
         TRACE_CONTEXT.stack.append(self)
         return self
 
