@@ -317,3 +317,53 @@ def test_recordings_do_not_keep_a_failed_loop_body_alive():
     gc.collect()
     assert ref() is None
     np.testing.assert_allclose(s.value, 0.0)
+
+
+def test_a_method_whose_object_changed_an_attribute_is_traced_again():
+    class Model:
+        def __init__(self):
+            self.scale = 1.0  # a plain Python setting the method reads
+            self.s = bsc.State(jnp.zeros(()), name="s")
+
+        def step(self, i):
+            self.s.value += self.scale
+
+    m = Model()
+
+    def run():
+        m.scale = 1.0
+        bc.for_loop(m.step, jnp.arange(3))
+        m.scale = 2.0
+        bc.for_loop(m.step, jnp.arange(3))
+        return m.s.value
+
+    assert float(run()) == 9.0
+    m.s.value = jnp.zeros(())
+    assert float(bc.jit(run)()) == 9.0  # the second loop is not the first one's recording
+    m.s.value = jnp.zeros(())
+    assert float(bc.cond(True, run, lambda: jnp.zeros(()))) == 9.0
+
+
+def test_one_while_loop_run_twice_inside_a_branch():
+    # The loop's condition reads only `d`; the recording of the first loop's condition
+    # was also given `p` (a State of the loop) and must not stand for the second one's.
+    p = bsc.State(jnp.ones(()), name="p")
+    d = bsc.State(jnp.zeros(()), name="d")
+
+    def cond_fun(j):
+        return (j < 1) & (d.value < 100.0)
+
+    def body(j):
+        d.value = d.value + p.value
+        return j + 1
+
+    def branch():
+        bc.while_loop(cond_fun, body, 0)
+        bc.while_loop(cond_fun, body, 0)
+
+    bc.cond(True, branch, lambda: None)
+    assert float(d.value) == 2.0
+    bc.switch(0, [branch, lambda: None])
+    assert float(d.value) == 4.0
+    bc.while_loop(lambda k: k < 1, lambda k: (branch(), k + 1)[1], 0)
+    assert float(d.value) == 6.0 and float(p.value) == 1.0

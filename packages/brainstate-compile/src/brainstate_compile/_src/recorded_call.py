@@ -122,14 +122,23 @@ def trace_key(fun: Callable[..., Any]) -> Any:
     A Python function: its code, globals, and the very objects it closed over and has as
     defaults (so the same ``lambda`` written inside a traced function matches itself on the
     next trace, unless it closed over something new, such as a tracer). A bound method: its
-    function and object. A transform's wrapper built per call: the key it declares in
-    ``__brainstate_trace_key__``. Any other callable: the object itself.
+    function, its object and the objects the object's attributes hold (a method traced
+    with ``self.mode = "a"`` is not reused after ``self.mode = "b"``). A transform's wrapper
+    built per call: the key it declares in ``__brainstate_trace_key__``. Any other callable:
+    the object itself.
     """
     declared = getattr(fun, "__brainstate_trace_key__", None)
     if declared is not None:
         return declared
     if isinstance(fun, types.MethodType):
-        return (types.MethodType, trace_key(fun.__func__), ByIdentity(fun.__self__))
+        owner = fun.__self__
+        attrs = getattr(owner, "__dict__", None) or {}
+        return (
+            types.MethodType,
+            trace_key(fun.__func__),
+            ByIdentity(owner),
+            tuple((k, ByIdentity(v)) for k, v in attrs.items()),
+        )
     if isinstance(fun, types.FunctionType):
         # a closure defined inside a traced function is a new object on each trace; what
         # it does is fixed by its code, globals, closed-over objects and defaults
@@ -314,15 +323,22 @@ def find_recorded(
             continue
         dynamic = _is_traceable if rec.traced_values else _is_dynamic
         missing = []
+        touched: set[int] | None = None
         for s, sig in zip(rec.states, rec.state_signatures):
             i = position.get(id(s))
             if i is not None:
                 if sig != signature.values[i]:
                     break
-            elif sig != _signature(s._value, dynamic) or not _all_live(s._value):
+                continue
+            if touched is None:
+                touched = {id(t) for t in rec.touched}
+            if id(s) not in touched:
+                # given to the recorded call but never used: this call, not given it, would
+                # not find it either, so the recording cannot stand for it
                 break
-            else:
-                missing.append(s)
+            if sig != _signature(s._value, dynamic) or not _all_live(s._value):
+                break
+            missing.append(s)
         else:
             if not _all_live(rec.consts):
                 continue
