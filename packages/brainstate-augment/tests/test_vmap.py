@@ -348,3 +348,24 @@ def test_vmap_with_random_inside_for_loop():
     flat = np.asarray(ys).ravel().tolist()
     assert len(set(flat)) == len(flat)  # lanes and steps all draw different numbers
     assert float(v.value[0]) > 0.0
+
+
+def test_lane_counts_that_disagree_name_the_arguments_and_states():
+    h = bsc.HiddenState(jnp.zeros((3, 2)), name="h")
+
+    def step(x):
+        h.value = h.value + x
+        return h.value.sum()
+
+    with pytest.raises(
+        ba.BatchAxisError, match=r"argument 0 has 4 along axis 0; HiddenState 'h'.* has 3"
+    ):
+        ba.vmap(step, in_states=h, out_states=h)(jnp.ones((4, 2)))
+    assert h.value.shape == (3, 2)
+    scalar = bsc.HiddenState(jnp.zeros(()), name="scalar")
+    with pytest.raises(ba.BatchAxisError, match=r"HiddenState 'scalar'.*shape \(\), which has no"):
+        ba.vmap(lambda x: scalar.value + x, in_states=scalar)(jnp.ones(4))
+    with pytest.raises(ba.BatchAxisError, match=r"argument 0 has 4.*argument 1 has 3"):
+        ba.vmap(lambda x, y: x + y)(jnp.ones((4, 2)), jnp.ones((3, 2)))
+    with pytest.raises(ValueError, match="from the function"):  # the function's own errors pass
+        ba.vmap(lambda x: (_ for _ in ()).throw(ValueError("from the function")))(jnp.ones(3))

@@ -79,6 +79,7 @@ class PreparedArgs(NamedTuple):
     rebuild: Callable[[Sequence[Any]], tuple[tuple, dict]]
     pairs: list[tuple[State, int | None]]  # States declared through Node/State arguments
     key: Hashable  # the structure and the by-reference objects, for caches
+    positions: list[int]  # per dyn leaf: its positional argument (-1: a keyword argument)
 
 
 class _Box:
@@ -143,7 +144,7 @@ def prepare_args(
     leaf_specs.extend([0] * n_kw)
     leaf_pos.extend([-1] * n_kw)
 
-    dyn, axes, donate, slots, pairs, key = [], [], [], [], [], []
+    dyn, axes, donate, slots, pairs, key, positions = [], [], [], [], [], [], []
     for leaf, spec, pos in zip(leaves, leaf_specs, leaf_pos):
         if pos in static_argnums:
             slots.append((False, leaf))
@@ -162,6 +163,7 @@ def prepare_args(
             slots.append((True, None))
             dyn.append(leaf)
             axes.append(spec)
+            positions.append(pos)
             donate.append(pos in donate_argnums)
             key.append(("dyn",))
 
@@ -170,7 +172,7 @@ def prepare_args(
         full = [next(it) if is_dyn else obj for is_dyn, obj in slots]
         return jax.tree.unflatten(treedef, full)
 
-    return PreparedArgs(dyn, axes, donate, rebuild, pairs, (treedef, tuple(key)))
+    return PreparedArgs(dyn, axes, donate, rebuild, pairs, (treedef, tuple(key)), positions)
 
 
 # -- the plan --------------------------------------------------------------------------------
@@ -261,6 +263,43 @@ def _lane_count(
     )
 
 
+def lane_size_problem(
+    axis_size: int | None, a: PreparedArgs, plan: Plan, values: list[Any], where: str
+) -> str | None:
+    """What makes the mapped inputs disagree on the number of lanes (``None``: nothing).
+
+    Names the arguments and States: JAX's own message speaks of the internal arguments of
+    the pure function it maps."""
+    sizes: list[tuple[str, int, int]] = []
+    entries = [
+        (f"argument {pos}" if pos >= 0 else "a keyword argument", leaf, ax)
+        for leaf, ax, pos in zip(a.dyn, a.axes, a.positions)
+        if ax is not None
+    ]
+    for i, ax in enumerate(plan.in_axes):
+        if ax is not None and i not in plan.rng:
+            label = plan.states[i].describe()
+            entries += [(label, leaf, ax) for leaf in jax.tree.leaves(values[i])]
+    for label, leaf, ax in entries:
+        shape = tuple(np.shape(leaf))
+        if not -len(shape) <= ax < len(shape):
+            return (
+                f"{where}: {label} is mapped over axis {ax}, but its value has shape {shape}, "
+                f"which has no axis {ax}. Give it a batch axis, or map it with None."
+            )
+        sizes.append((label, shape[ax], ax % len(shape)))
+    counts = {n for _, n, _ in sizes} | ({axis_size} if axis_size is not None else set())
+    if len(counts) <= 1:
+        return None
+    detail = "; ".join(f"{label} has {n} along axis {ax}" for label, n, ax in sizes)
+    if axis_size is not None:
+        detail += f"; axis_size={axis_size}"
+    return (
+        f"{where}: the mapped inputs disagree on the number of lanes: {detail}. Every mapped "
+        "argument and every State in in_states needs the same size along its mapped axis."
+    )
+
+
 # -- the mapped function ---------------------------------------------------------------------
 class MappedFunction:
     """A function mapped over an axis with State handling (made by :func:`vmap`).
@@ -327,7 +366,15 @@ class MappedFunction:
                     new_keys.append(nxt)
             mapped = [v for v, ax in zip(values, plan.in_axes) if ax is not None]
             shared = [v for v, ax in zip(values, plan.in_axes) if ax is None]
-            out, new_vals = self._run(plan, a, mapped, shared, known, nested)
+            try:
+                out, new_vals = self._run(plan, a, mapped, shared, known, nested)
+            except BatchAxisError:
+                raise
+            except ValueError as e:  # JAX's check of the lane counts names internal arguments
+                problem = lane_size_problem(self.axis_size, a, plan, values, self.where)
+                if problem is None:
+                    raise
+                raise BatchAxisError(problem) from e
             return out, plan, new_vals, new_keys
 
         out, plan, new_vals, new_keys = run_discovering(known, attempt)
