@@ -334,6 +334,22 @@ def test_has_aux_without_pair():
     w = bsc.ParamState(jnp.array(1.0))
     with pytest.raises(bsc.StateTraceError, match=r"has_aux=True expects .* pair"):
         ba.grad(lambda: w.value * 2, w, has_aux=True)()
+    with pytest.raises(bsc.StateTraceError, match=r"returned an array \(float32\[\]\)"):
+        ba.grad(lambda: w.value * 2, w, has_aux=True)()
+    with pytest.raises(bsc.StateTraceError, match=r"returned a tuple of length 3"):
+        ba.grad(lambda: (w.value, 1, 2), w, has_aux=True)()
+
+
+def test_integer_states_and_arguments_are_named_when_differentiated():
+    count = bsc.ParamState(jnp.arange(3), name="count")
+    w = bsc.ParamState(jnp.ones(3), name="w")
+    with pytest.raises(TypeError, match=r"ParamState 'count'.*\(int32\) is not"):
+        ba.grad(lambda: (count.value * w.value).sum(), grad_states=[w, count])()
+    with pytest.raises(TypeError, match=r"argument 0 \(int32\) is not"):
+        ba.jacfwd(lambda x: w.value * x, argnums=0)(jnp.arange(3))
+    with pytest.raises(TypeError, match=r"not callable"):  # other TypeErrors pass
+        ba.grad(lambda: w.value.sum()(), grad_states=w)()
+    assert count.value.tolist() == [0, 1, 2]
 
 
 def test_unused_grad_state_warns_with_its_name_and_gets_zeros():

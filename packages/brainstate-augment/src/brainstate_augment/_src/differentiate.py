@@ -89,11 +89,15 @@ def differentiate(
         check_no_state_in(out, where)
         if has_aux:
             if not (isinstance(out, (tuple, list)) and len(out) == 2):
+                if isinstance(out, (tuple, list)):
+                    got = f"a {type(out).__name__} of length {len(out)}"
+                elif hasattr(out, "shape") and hasattr(out, "dtype"):
+                    got = f"an array ({out.dtype}{list(out.shape)})"
+                else:
+                    got = type(out).__name__
                 raise StateTraceError(
                     f"{where}: has_aux=True expects the function to return a pair "
-                    f"(output, aux), but it returned {type(out).__name__}"
-                    + (f" of length {len(out)}" if isinstance(out, (tuple, list)) else "")
-                    + "."
+                    f"(output, aux), but it returned {got}."
                 )
             y, aux = out
         else:

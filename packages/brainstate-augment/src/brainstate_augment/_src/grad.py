@@ -11,11 +11,13 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from brainstate_compile.extend import KnownStates
 from brainstate_core import State
 
 from .differentiate import differentiate, fun_name
+from .errors import GradStateError
 from .grad_states import GradTargets
 
 __all__ = [
@@ -183,16 +185,22 @@ class GradientTransform:
         return (h_ss, h_sa), (h_as, h_aa)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        outcome = differentiate(
-            self.target,
-            self.targets,
-            args,
-            kwargs,
-            self._apply,
-            has_aux=self.has_aux,
-            known=self._known,
-            where=self._where,
-        )
+        try:
+            outcome = differentiate(
+                self.target,
+                self.targets,
+                args,
+                kwargs,
+                self._apply,
+                has_aux=self.has_aux,
+                known=self._known,
+                where=self._where,
+            )
+        except TypeError as e:
+            named = self._non_float_inputs(e, args)
+            if named is None:
+                raise
+            raise TypeError(named) from e
         grads = self._arrange(outcome.result, outcome.value)
         if self.return_value and self.has_aux:
             return grads, outcome.value, outcome.aux
@@ -201,6 +209,30 @@ class GradientTransform:
         if self.has_aux:
             return grads, outcome.aux
         return grads
+
+    def _non_float_inputs(self, err: TypeError, args: tuple) -> str | None:
+        """JAX refused integer or boolean inputs: the message naming which State or argument."""
+        if "requires real" not in str(err):
+            return None
+        named = [(s.describe(), s.value) for s in self.targets.states]
+        try:
+            positions = self.targets.resolve_argnums(len(args))
+        except GradStateError:
+            positions = ()
+        named += [(f"argument {i}", args[i]) for i in positions]
+        bad = [
+            f"{name} ({np.dtype(leaf.dtype).name})"
+            for name, value in named
+            for leaf in jax.tree.leaves(value)
+            if hasattr(leaf, "dtype") and not jnp.issubdtype(leaf.dtype, jnp.inexact)
+        ]
+        if not bad:
+            return None
+        return (
+            f"{self._where}: only floating-point (or complex) values can be differentiated, "
+            f"but {', '.join(dict.fromkeys(bad))} is not. Leave it out of grad_states/argnums "
+            f"(cast it to a float first if it should be differentiated). ({err})"
+        )
 
     def __repr__(self) -> str:
         return f"GradientTransform({self._where}, grad_states={len(self.targets.states)})"
