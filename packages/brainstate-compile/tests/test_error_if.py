@@ -127,3 +127,26 @@ def test_under_vmap_only_when_some_lane_is_true():
         jax.vmap(h)(jnp.asarray([1.0, -2.0]))
     with pytest.raises(bc.JitError, match=r"negative lane -5\.0"):
         bc.jit(jax.vmap(h))(jnp.asarray([-5.0, 2.0, 3.0]))
+
+
+def test_a_raised_jit_error_is_not_also_logged_with_a_traceback(caplog):
+    s = bsc.State(jnp.zeros(()))
+
+    @bc.jit
+    def f(x):
+        s.value += x
+        bc.jit_error_if(s.value > 1, "too big: {}", s.value)
+        return s.value
+
+    with caplog.at_level(logging.ERROR, logger="jax._src.debugging"):
+        with pytest.raises(bc.JitError, match=r"too big: 2\.0"):
+            f(2.0)
+        assert not [r for r in caplog.records if "callback failed" in r.getMessage()]
+
+        def broken(x):
+            raise RuntimeError("not a JitError")
+
+        with pytest.raises(Exception, match="not a JitError"):
+            jax.jit(lambda x: jax.debug.callback(broken, x))(1.0)
+        assert [r for r in caplog.records if "callback failed" in r.getMessage()]
+    assert float(s.value) == 0.0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +16,18 @@ from brainstate_core.extend import is_tracer
 from .errors import JitError, set_pending_error
 
 __all__ = ["jit_error_if"]
+
+
+class _QuietJitErrors(logging.Filter):
+    """JAX logs every exception a host callback raises, with its traceback, before passing
+    it on; a :class:`JitError` is the intended outcome and is reported once, by the raise."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not isinstance(exc, JitError)
+
+
+logging.getLogger("jax._src.debugging").addFilter(_QuietJitErrors())
 
 
 def _raise_if(message: str | Callable[..., str], pred: Any, *args: Any) -> None:
