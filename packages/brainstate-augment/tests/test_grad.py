@@ -432,3 +432,16 @@ def test_grad_and_vmap_of_a_jitted_function_trace_it_once_across_calls():
     reference = [jnp.sum(jnp.tanh(w.value * v)) for v in (x, 2 * x)]
     np.testing.assert_allclose(out, reference, rtol=1e-6)
     assert len(traced) == 1
+
+
+def test_a_state_or_model_given_at_an_argnums_position_is_named():
+    w = bsc.ParamState(jnp.ones(3), name="w")
+    with pytest.raises(ba.GradStateError, match=r"argument 0 \(in argnums\) is ParamState 'w'"):
+        ba.grad(lambda s: (s.value * 2).sum(), argnums=0)(w)
+
+    class Model(bg.Node):
+        def __init__(self):
+            self.w = bsc.ParamState(jnp.ones(3))
+
+    with pytest.raises(ba.GradStateError, match=r"argument 0 \(in argnums\) is a Model"):
+        ba.grad(lambda m, x: (m.w.value * x).sum(), argnums=0)(Model(), jnp.ones(3))

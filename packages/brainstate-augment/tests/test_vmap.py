@@ -369,3 +369,8 @@ def test_lane_counts_that_disagree_name_the_arguments_and_states():
         ba.vmap(lambda x, y: x + y)(jnp.ones((4, 2)), jnp.ones((3, 2)))
     with pytest.raises(ValueError, match="from the function"):  # the function's own errors pass
         ba.vmap(lambda x: (_ for _ in ()).throw(ValueError("from the function")))(jnp.ones(3))
+
+
+def test_an_output_marked_unbatched_that_differs_across_lanes_is_explained():
+    with pytest.raises(ba.BatchAxisError, match=r"out_axes=None.*differs from lane to lane"):
+        ba.vmap(lambda x: x * 2, out_axes=None)(jnp.ones(3))

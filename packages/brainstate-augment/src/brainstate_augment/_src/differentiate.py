@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import brainstate_graph as graph
 from brainstate_compile.extend import (
     KnownStates,
     call_with_states,
@@ -22,6 +23,7 @@ from brainstate_compile.extend import (
 from brainstate_core import State, StateTraceError
 from brainstate_core.extend import is_recording, read_state_values
 
+from .errors import GradStateError
 from .grad_states import GradTargets, warn_unused
 
 __all__ = ["Outcome", "differentiate", "fun_name"]
@@ -42,6 +44,21 @@ class Outcome:
 
     def __init__(self, result: Any, value: Any, aux: Any) -> None:
         self.result, self.value, self.aux = result, value, aux
+
+
+def _check_differentiable_argument(value: Any, position: int, where: str) -> None:
+    """A State or a model at an ``argnums`` position: say how to differentiate it."""
+    if isinstance(value, State):
+        raise GradStateError(
+            f"{where}: argument {position} (in argnums) is {value.describe()}. Differentiate "
+            "with respect to a State by giving it in grad_states=..., not by passing it."
+        )
+    if isinstance(value, graph.Node):
+        raise GradStateError(
+            f"{where}: argument {position} (in argnums) is a {type(value).__name__} (a model), "
+            "not an array. Give its States as grad_states (e.g. "
+            "`bst.graph.states(model, bst.ParamState)`) and leave it out of argnums."
+        )
 
 
 def differentiate(
@@ -70,6 +87,8 @@ def differentiate(
         The :class:`Outcome`; every State ``fun`` wrote holds its new value.
     """
     argnums = targets.resolve_argnums(len(args))
+    for i in argnums:
+        _check_differentiable_argument(args[i], i, where)
     grad_states = targets.states
     grad_ids = {id(s) for s in grad_states}
     if known is None or is_recording():

@@ -370,7 +370,13 @@ class MappedFunction:
                 out, new_vals = self._run(plan, a, mapped, shared, known, nested)
             except BatchAxisError:
                 raise
-            except ValueError as e:  # JAX's check of the lane counts names internal arguments
+            except ValueError as e:  # JAX's checks name the internal arguments and outputs
+                if "got axis spec None but output was batched" in str(e):
+                    raise BatchAxisError(
+                        f"{self.where}: an output given out_axes=None (one value for all "
+                        "lanes) differs from lane to lane. Give it an axis (e.g. out_axes=0), "
+                        f"or make it the same for every lane (e.g. reduce it first). ({e})"
+                    ) from e
                 problem = lane_size_problem(self.axis_size, a, plan, values, self.where)
                 if problem is None:
                     raise
