@@ -528,6 +528,38 @@ def test_top_level_loop_cache_does_not_keep_the_function_alive():
     assert ref() is None
 
 
+def test_top_level_for_loop_over_a_bound_method_compiles_once_per_object_and_settings():
+    import gc
+    import weakref
+
+    traces = []
+
+    class Model:
+        def __init__(self):
+            self.scale = 1.0
+            self.acc = bsc.State(jnp.zeros(()))
+
+        def step(self, x):
+            traces.append(1)
+            self.acc.value += self.scale * x
+
+    m = Model()
+    bc.for_loop(m.step, jnp.arange(5.0))
+    n_first = len(traces)
+    bc.for_loop(m.step, jnp.arange(5.0))  # `m.step` is a new object: same program
+    assert len(traces) == n_first and float(m.acc.value) == 20.0
+    m.scale = 2.0  # a setting the method reads: traced again, as eager Python would see it
+    bc.for_loop(m.step, jnp.arange(5.0))
+    assert len(traces) > n_first and float(m.acc.value) == 40.0
+    other = Model()
+    bc.for_loop(other.step, jnp.arange(5.0))  # another object: its own program and States
+    assert float(other.acc.value) == 10.0 and float(m.acc.value) == 40.0
+    ref = weakref.ref(m)
+    del m
+    gc.collect()
+    assert ref() is None  # the cache does not keep the object alive
+
+
 @pytest.mark.parametrize("pbar", [True, 5])
 def test_top_level_loop_with_a_progress_bar_flag_compiles_once(pbar, capsys):
     acc = bsc.State(jnp.zeros(()))

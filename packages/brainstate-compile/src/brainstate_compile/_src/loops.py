@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import threading
+import types
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -97,6 +98,32 @@ _TOP_LEVEL_LOOPS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _TOP_LEVEL_LOCK = threading.Lock()
 
 
+def _held(value: Any) -> Any:
+    """A reference to ``value`` for a cache that must not keep objects alive when it can
+    avoid it (numbers, strings and tuples cannot be weakly referenced)."""
+    try:
+        return weakref.ref(value)
+    except TypeError:
+        return value
+
+
+def _attributes(obj: Any) -> tuple:
+    return tuple((k, _held(v)) for k, v in (getattr(obj, "__dict__", None) or {}).items())
+
+
+def _same_attributes(held: tuple, obj: Any) -> bool:
+    now = getattr(obj, "__dict__", None) or {}
+    if len(held) != len(now):
+        return False
+    for k, h in held:
+        if k not in now:
+            return False
+        v = now[k]
+        if (h() if isinstance(h, weakref.ref) else h) is not v:
+            return False
+    return True
+
+
 def _top_level_loop(
     cache: tuple[Callable, Callable[[Callable], Callable], Any],
     length: int | None,
@@ -112,27 +139,36 @@ def _top_level_loop(
     # `pbar=True`/`pbar=10` make a new bar per call: key those by value, so that repeated
     # calls reuse one program; a ProgressBar object is keyed by identity
     bar_key = ("bar", id(pbar)) if isinstance(pbar, ProgressBar) else ("arg", pbar)
-    key = (body_factory, n, reverse, unroll, bar_key, impl_key)
+    # A bound method is a new object on every access: its program is kept with its object,
+    # and made again when the object's attributes hold other objects (the method may read
+    # them as settings, as a traced method would be traced again for them)
+    method = isinstance(user_fn, types.MethodType)
+    owner: Any = user_fn.__self__ if method else user_fn
+    func = user_fn.__func__ if method else None
+    key = (body_factory, n, reverse, unroll, bar_key, impl_key, func)
     with _TOP_LEVEL_LOCK:
         try:
-            per_fn = _TOP_LEVEL_LOOPS.setdefault(user_fn, {})
+            per_fn = _TOP_LEVEL_LOOPS.setdefault(owner, {})
         except TypeError:  # not weak-referenceable: compile per call
             return None
-        compiled = per_fn.get(key)
-        if compiled is None:
-            bar = as_progress_bar(pbar)
-            fn_ref = weakref.ref(user_fn)  # the cache must not keep the function alive
+        entry = per_fn.get(key)
+        if entry is not None and (not method or _same_attributes(entry[0], owner)):
+            return entry[1]
+        bar = as_progress_bar(pbar)
+        owner_ref = weakref.ref(owner)  # the cache must not keep the function alive
 
-            def run(init: Any, xs: Any) -> tuple[Any, Any]:
-                fn = fn_ref()
-                if fn is None:  # pragma: no cover - the entry dies with its function
-                    raise RuntimeError(f"{where}: the loop body was garbage-collected")
-                return _stateful_scan_traced(
-                    body_factory(fn), init, xs, n, reverse, unroll, bar, where, scan_impl
-                )
+        def run(init: Any, xs: Any) -> tuple[Any, Any]:
+            obj = owner_ref()
+            if obj is None:  # pragma: no cover - the entry dies with its function
+                raise RuntimeError(f"{where}: the loop body was garbage-collected")
+            fn = types.MethodType(func, obj) if func is not None else obj
+            return _stateful_scan_traced(
+                body_factory(fn), init, xs, n, reverse, unroll, bar, where, scan_impl
+            )
 
-            run.__qualname__ = where
-            compiled = per_fn[key] = JittedFunction(run)
+        run.__qualname__ = where
+        compiled = JittedFunction(run)
+        per_fn[key] = (_attributes(owner) if method else (), compiled)
     return compiled
 
 
