@@ -51,9 +51,12 @@ def test_replacing_or_removing_a_child_holding_states_is_counted(replace):
     assert _moves(lambda: replace(cell)) >= 1
 
 
-def test_list_nodes_count_replaced_and_removed_items():
+def test_list_nodes_count_replaced_removed_and_added_items():
     layers = graph.List([graph.Dict(w=bsc.State(1.0)), 2])
-    assert _moves(lambda: layers.append(graph.Dict(w=bsc.State(2.0)))) == 0
+    # code compiled over the List (e.g. iterating it) must see a new layer's States
+    assert _moves(lambda: layers.append(graph.Dict(w=bsc.State(2.0)))) == 1
+    assert _moves(lambda: layers.insert(0, 7)) == 0  # a plain item
+    assert _moves(lambda: layers.pop(0)) == 0
     assert _moves(lambda: layers.__setitem__(1, 5)) == 0  # a plain item
     assert _moves(lambda: layers.__setitem__(0, graph.Dict())) == 1
     assert _moves(lambda: layers.__delitem__(-1)) == 1
@@ -63,3 +66,21 @@ def test_replacements_inside_a_recorded_trace_are_local_and_not_counted():
     cell = Cell()
     with StateTraceStack():
         assert _moves(lambda: setattr(cell, "V", bsc.State(jnp.zeros(2)))) == 0
+
+
+def test_dict_nodes_count_new_items_holding_states():
+    d = graph.Dict(a=1)
+    assert _moves(lambda: d.__setitem__("b", 2)) == 0
+    assert _moves(lambda: d.__setitem__("w", bsc.State(1.0))) == 1
+    assert _moves(lambda: setattr(d, "v", [bsc.State(1.0)])) == 1
+
+
+def test_states_nested_in_plain_containers_are_seen_when_replaced():
+    class Net(graph.Node):
+        def __init__(self):
+            self.groups = {"exc": [bsc.State(jnp.zeros(2))], "inh": ({"x": 1},)}
+
+    net = Net()
+    assert _moves(lambda: setattr(net, "groups", {"exc": [bsc.State(jnp.zeros(2))]})) == 1
+    net.plain = {"a": [1, (2, 3)], "b": {"c": None}}
+    assert _moves(lambda: setattr(net, "plain", {})) == 0

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator, MutableMapping, Mutabl
 from typing import Any, overload
 
 from .errors import GraphError
-from .node import Node, note_replaced
+from .node import Node, note_added, note_replaced
 
 __all__ = ["Dict", "List", "Sequential"]
 
@@ -84,7 +84,11 @@ class Dict(Node, MutableMapping):
 
     def __setitem__(self, key: Any, value: Any) -> None:
         _check_item_key(key)
-        old = self._mapping.get(key, value)
+        if key not in self._mapping:
+            self._mapping[key] = value
+            note_added(value)
+            return
+        old = self._mapping[key]
         self._mapping[key] = value
         note_replaced(old, value)
 
@@ -200,6 +204,7 @@ class List(Node, MutableSequence):
 
     def insert(self, index: int, value: Any) -> None:
         self._items.insert(index, value)
+        note_added(value)
 
     @classmethod
     def _from_items(cls, items: list[Any]) -> List:

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     from .dicts import FlattedDict
 
-__all__ = ["Node", "kind_of", "MAX_LEVEL", "note_replaced"]
+__all__ = ["Node", "kind_of", "MAX_LEVEL", "note_added", "note_replaced"]
 
 MAX_LEVEL = 2**31 - 1
 """The default upper bound of ``allowed_hierarchy`` windows (effectively unbounded)."""
@@ -45,12 +45,15 @@ _ABSENT: Any = object()
 
 
 def _holds_graph_objects(value: Any) -> bool:
-    if isinstance(value, (State, Node)):
-        return True
-    if isinstance(value, (list, tuple)):
-        return any(isinstance(v, (State, Node)) for v in value)
-    if isinstance(value, dict):
-        return any(isinstance(v, (State, Node)) for v in value.values())
+    """Whether ``value`` is a State or Node, or plain lists/tuples/dicts holding one."""
+    stack, seen = [value], set()
+    while stack:
+        v = stack.pop()
+        if isinstance(v, (State, Node)):
+            return True
+        if isinstance(v, (list, tuple, dict)) and id(v) not in seen:
+            seen.add(id(v))
+            stack.extend(v.values() if isinstance(v, dict) else v)
     return False
 
 
@@ -62,6 +65,14 @@ def note_replaced(old: Any, new: Any = _ABSENT) -> None:
     ``brainstate_core.extend.note_rebinding``).
     """
     if old is not new and old is not _ABSENT and _holds_graph_objects(old):
+        note_rebinding()
+
+
+def note_added(new: Any) -> None:
+    """Record that a graph container (``Dict``/``List``) gained ``new``: compiled functions
+    that walk the container (e.g. over ``states(...)``) must look again when it holds States
+    or Nodes."""
+    if _holds_graph_objects(new):
         note_rebinding()
 
 
