@@ -52,15 +52,28 @@ def _check_structure(indices, indptr, n_rows: int, n_cols: int, name: str) -> tu
         ip = np.asarray(indptr)
         ix = np.asarray(indices)
         if ip[0] != 0 or ip[-1] != nnz or np.any(np.diff(ip) < 0):
+            drops = np.flatnonzero(np.diff(ip) < 0)
+            where = (
+                f", and it decreases at indptr[{drops[0]}]={ip[drops[0]]} > "
+                f"indptr[{drops[0] + 1}]={ip[drops[0] + 1]}"
+                if drops.size
+                else ""
+            )
             raise EventShapeError(
                 f"{name}: indptr must start at 0, never decrease and end at nnz={nnz} "
-                f"(len(indices)); got indptr[0]={ip[0]}, indptr[-1]={ip[-1]}."
+                f"(len(indices)); got indptr[0]={ip[0]}, indptr[-1]={ip[-1]}{where}."
             )
         if nnz and (ix.min() < 0 or ix.max() >= n_cols):
             raise EventShapeError(
                 f"{name}: indices must lie in [0, {n_cols}), got values in "
                 f"[{ix.min()}, {ix.max()}]."
             )
+    elif nnz:
+        # Traced (built inside jit): the values cannot be checked, and the kernels read
+        # memory at them. Clip into range, as FixedProb does, so that no backend reads or
+        # writes outside its arrays: indptr within [0, nnz] and never decreasing.
+        indices = jnp.clip(indices, 0, max(n_cols - 1, 0))
+        indptr = jax.lax.cummax(jnp.clip(indptr, 0, nnz))
     return indices.astype(jnp.int32), indptr.astype(jnp.int32)
 
 
@@ -283,7 +296,9 @@ class CSR(_Compressed):
 
     Raises:
         EventShapeError: inconsistent shapes, non-floating data, out-of-range indices or a
-            malformed ``indptr`` (bounds are checked when the arrays are concrete).
+            malformed ``indptr`` (bounds are checked when the arrays are concrete; traced
+            ones, from inside ``jit``, are clipped into range instead: indices to
+            ``[0, n)``, ``indptr`` to ``[0, nnz]`` and made non-decreasing).
 
     Examples:
         >>> import jax.numpy as jnp
