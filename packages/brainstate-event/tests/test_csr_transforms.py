@@ -224,3 +224,18 @@ class TestGradientErrors:
         g = jax.grad(lambda c: jnp.sum(s @ c), allow_int=True)(csr)
         np.testing.assert_allclose(g.data, np.ones(3))
         assert g.indices.dtype == jax.dtypes.float0
+
+
+@pytest.mark.parametrize("backend", ["xla", "numba"] if HAS_NUMBA else ["xla"])
+def test_float_spike_gradient_with_the_data_vmapped_inside_grad(backend):
+    dense = jnp.array([[1.0, 0.0], [3.0, 4.0], [0.0, 6.0]])
+    csr = be.CSR.fromdense(dense)
+    x = jnp.array([1.0, 0.0, 0.5])
+
+    def loss(x, data):
+        return csr.with_data(data).rmatmul(x, float_as_event=True, backend=backend).sum()
+
+    expected = jax.grad(loss)(x, csr.data)
+    np.testing.assert_allclose(expected, dense.sum(1))
+    got = jax.grad(lambda x: jax.vmap(lambda d: loss(x, d))(jnp.stack([csr.data] * 2)).sum())(x)
+    np.testing.assert_allclose(got, 2 * expected, rtol=1e-6)

@@ -181,3 +181,23 @@ def test_linear_bias_forward_gradient_and_errors():
         be.Linear(10, 4, w, bias=jnp.ones(10), name="inp")
     with pytest.raises(be.EventShapeError, match="bias must have a floating dtype"):
         be.Linear(10, 4, w, bias=jnp.ones(4, jnp.int32))
+
+
+@pytest.mark.parametrize("backend", ["xla", "numba"] if HAS_NUMBA else ["xla"])
+def test_float_spike_gradient_with_the_weights_vmapped_inside_grad(backend):
+    # an ensemble of weight matrices under grad: the batching rule computes the product
+    # another way, and the spikes' straight-through derivative must not be lost there
+    w = jnp.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    x = jnp.array([1.0, 0.0, 0.5])
+
+    def loss(x, w):
+        return (be.event_matmul(x, w, backend=backend) * jnp.array([1.0, -2.0])).sum()
+
+    expected = jax.grad(loss)(x, w)
+    np.testing.assert_allclose(expected, w @ jnp.array([1.0, -2.0]))
+    ensemble = jnp.stack([w, 2 * w])
+    got = jax.grad(lambda x: jax.vmap(lambda w: loss(x, w))(ensemble).sum())(x)
+    np.testing.assert_allclose(got, 3 * expected, rtol=1e-6)
+    np.testing.assert_allclose(  # and the forward values stay events (0/1)
+        jax.vmap(lambda w: be.event_matmul(x, w, backend=backend))(ensemble)[0], [6.0, 8.0]
+    )

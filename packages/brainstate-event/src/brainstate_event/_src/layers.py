@@ -223,11 +223,6 @@ class Linear(Node):
         if x.ndim == 0 or x.shape[-1] != self.in_size:
             raise shape_error("Linear: spikes", f"last dimension {self.in_size}", x.shape)
         acc = acc_dtype(weight.dtype)
-        if x.dtype == jnp.bool_:
-            xv = x.astype(acc)
-        else:
-            xv = x.astype(acc)
-            if self.float_as_event:  # events forward, the linear map's gradient backward
-                xv = xv + jax.lax.stop_gradient(as_values(x, True, acc) - xv)
+        xv = as_values(x, self.float_as_event, acc)  # events: the gradient goes straight through
         out = xv.sum(axis=-1, keepdims=True) * weight.astype(acc)
         return jnp.broadcast_to(out, (*x.shape[:-1], self.out_size)).astype(weight.dtype)

@@ -27,10 +27,35 @@ def acc_dtype(dtype: Any) -> np.dtype:
     return dtype
 
 
+def _events(x: jax.Array, dtype: Any) -> jax.Array:
+    return (x != 0).astype(dtype)
+
+
+@jax.custom_jvp
+def _straight_through_events(x: jax.Array, like: jax.Array) -> jax.Array:
+    return _events(x, like.dtype)
+
+
+@_straight_through_events.defjvp
+def _straight_through_jvp(primals: tuple, tangents: tuple) -> tuple:
+    (x, like), (tx, _) = primals, tangents
+    return _events(x, like.dtype), jnp.asarray(tx).astype(like.dtype)
+
+
 def as_values(x: jax.Array, float_as_event: bool, dtype: Any) -> jax.Array:
-    """The values the matrix is multiplied with: 0/1 for events, ``x`` itself otherwise."""
-    if x.dtype == jnp.bool_ or float_as_event:
-        return (x != 0).astype(dtype)
+    """The values the matrix is multiplied with: 0/1 for events, ``x`` itself otherwise.
+
+    Float spikes taken as events are exactly 0/1 forward, with the gradient of ``x``
+    itself (straight through), as the operators' own derivative rules define it: the same
+    derivative whichever way an operator is computed (e.g. the pure-XLA form its batching
+    rule falls back to when the weights are batched).
+    """
+    if x.dtype == jnp.bool_:
+        return _events(x, dtype)
+    if float_as_event:
+        if not jnp.issubdtype(x.dtype, jnp.inexact):
+            return _events(x, dtype)
+        return _straight_through_events(x, jnp.zeros((), dtype))
     return x.astype(dtype)
 
 
