@@ -298,3 +298,29 @@ def test_unknown_backend_is_an_error():
                 s, np.zeros((2, 1), np.int32), 1.0, n_post=1, backend="triton"
             )
         )(jnp.ones(2, bool))
+
+
+@pytest.mark.parametrize("dtype", [jnp.bfloat16, jnp.float16])
+@pytest.mark.parametrize("backend", ["numba", "xla"])
+def test_16_bit_weights_are_added_up_in_float32(backend, dtype):
+    rng = np.random.default_rng(0)
+    idx = jnp.asarray(rng.integers(0, 10, (3000, 5)), jnp.int32)
+    w = jnp.asarray(rng.random((3000, 5)), dtype)
+    s = jnp.ones(3000, bool)
+    dense = np.zeros((3000, 10), np.float32)
+    np.add.at(dense, (np.arange(3000)[:, None], np.asarray(idx)), np.asarray(w, np.float32))
+    ref = np.asarray(s, np.float32) @ dense  # sums near 750: a 16-bit sum would stall
+    out = be.fixed_prob_matvec(s, idx, w, n_post=10, backend=backend)
+    assert out.dtype == dtype
+    np.testing.assert_allclose(np.asarray(out, np.float32), ref, rtol=1e-2)
+    v = jnp.ones(10, bool)  # the transposed product (a gather) too
+    out_t = be.fixed_prob_matvec(v, idx, w, n_post=10, transpose=True, backend=backend)
+    np.testing.assert_allclose(np.asarray(out_t, np.float32), dense.sum(1), rtol=1e-2)
+
+
+def test_complex_weights_or_spikes_are_refused_by_name():
+    idx = jnp.array([[0, 1], [1, 2], [2, 0]])
+    with pytest.raises(be.EventShapeError, match=r"weights must be real.*complex64"):
+        be.fixed_prob_matvec(jnp.ones(3, bool), idx, jnp.complex64(1 + 1j), n_post=3)
+    with pytest.raises(be.EventShapeError, match="spikes must be real"):
+        be.fixed_prob_matvec(jnp.full(3, 1 + 5j), idx, 1.0, n_post=3, float_as_event=False)

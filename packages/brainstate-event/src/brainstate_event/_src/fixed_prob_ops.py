@@ -34,6 +34,7 @@ from jax.extend.core import Primitive
 from jax.interpreters import ad, batching
 
 from .backend import backend_param, register_kernel, register_lowerings
+from .csr.common import acc_dtype
 from .errors import EventGradientError, EventShapeError
 
 __all__ = [
@@ -356,28 +357,32 @@ def _weighted(f, w):
     return f[:, :, None] * w[None]
 
 
+# The XLA forms add up in float32 for 16-bit weights, as the kernels do (acc_dtype).
 def _scatter_xla(s, idx, w, *, n_post, event, start=0):
     s = _used_rows(s, idx, start)
     n_conn = idx.shape[1]
-    f = _as_float(s, w.dtype, event)
-    contrib = _weighted(f, w)
+    acc = acc_dtype(w.dtype)
+    f = _as_float(s, acc, event)
+    contrib = _weighted(f, w.astype(acc))
     if w.ndim == 0:
         contrib = jnp.broadcast_to(contrib, (*f.shape, n_conn))
-    out = jnp.zeros((s.shape[0], n_post), w.dtype)
-    return out.at[:, idx].add(contrib)
+    out = jnp.zeros((s.shape[0], n_post), acc)
+    return out.at[:, idx].add(contrib).astype(w.dtype)
 
 
 def _gather_xla(v, idx, w, *, event):
-    g = _as_float(v, w.dtype, event)[:, idx]  # [B, n_pre, n_conn]
+    acc = acc_dtype(w.dtype)
+    g = _as_float(v, acc, event)[:, idx]  # [B, n_pre, n_conn]
     if w.ndim == 0:
-        return g.sum(-1) * w
-    return (g * w[None]).sum(-1)
+        return (g.sum(-1) * w.astype(acc)).astype(w.dtype)
+    return (g * w.astype(acc)[None]).sum(-1).astype(w.dtype)
 
 
 def _wgrad_xla(a, idx, b, *, homo, event):
-    fa = _as_float(a, b.dtype, event)
-    dw = (fa[:, :, None] * b[:, idx]).sum(0)
-    return dw.sum() if homo else dw
+    acc = acc_dtype(b.dtype)
+    fa = _as_float(a, acc, event)
+    dw = (fa[:, :, None] * b.astype(acc)[:, idx]).sum(0)
+    return (dw.sum() if homo else dw).astype(b.dtype)
 
 
 def _composite_scatter_add(scatter_impl):
@@ -692,6 +697,13 @@ def _matvec(
             f"weights must be a scalar or have shape [n_pre, n_conn]=({n_pre}, {n_conn}), got "
             f"shape {tuple(weights.shape)}."
         )
+    for name, x in (("weights", weights), ("spikes", spikes)):
+        if jnp.issubdtype(x.dtype, jnp.complexfloating):
+            raise EventShapeError(
+                f"{name} must be real (bool, integer or float), got {x.dtype}: the kernels "
+                "would drop the imaginary part. Split a complex product into real and "
+                "imaginary parts."
+            )
     if not jnp.issubdtype(weights.dtype, jnp.floating):
         weights = weights.astype(jnp.result_type(float))
     if spikes.dtype != jnp.bool_:
