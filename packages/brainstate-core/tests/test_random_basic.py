@@ -150,3 +150,12 @@ def test_keys_of_any_accepted_form_give_the_same_draws():
     a = random.permutation(20, key=jax.random.key(4))
     np.testing.assert_array_equal(a, random.permutation(20, key=jax.random.PRNGKey(4)))
     np.testing.assert_array_equal(a, random.permutation(20, key=4))
+
+
+def test_choice_and_permutation_take_python_sequences_as_numpy_does():
+    random.seed(3)
+    picked = random.choice([10, 20, 30], size=5, p=[0.0, 0.0, 1.0])
+    assert picked.tolist() == [30] * 5
+    assert sorted(random.choice((1, 2, 3), size=3, replace=False).tolist()) == [1, 2, 3]
+    assert sorted(random.permutation([4, 5, 6]).tolist()) == [4, 5, 6]
+    assert sorted(random.permutation(4).tolist()) == [0, 1, 2, 3]  # an int: arange

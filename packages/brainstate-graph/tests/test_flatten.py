@@ -367,3 +367,8 @@ def test_graphdefs_compare_unhashable_plain_values_by_identity():
     for _ in range(3):
         out = apply(*graph.treefy_split(layer), 2.0)
     assert out.tolist() == [2.0, 0.0, 2.0] and len(traces) == 1
+
+
+def test_graphdef_type_of_a_plain_value_root():
+    assert graph.graphdef((1, 2)).type is tuple
+    assert "tuple" in repr(graph.call(graph.treefy_split((1, 2))).f)

@@ -86,6 +86,9 @@ class GraphDef:
             return tuple
         if tag == DICT:
             return dict
+        if tag == STATIC:  # the root is a plain value (e.g. a tuple of numbers)
+            value = self._tree[1]
+            return type(value.obj if isinstance(value, ByIdentity) else value)
         return self._tree[1]
 
     @property

@@ -37,6 +37,11 @@ def _like_dtype(input: Any, dtype: Any, kind: Any) -> Any:
     return None
 
 
+def _array_like(a: Any) -> Any:
+    """Sequences (as numpy takes them) as arrays; an int ``n`` stays ``n`` (``arange(n)``)."""
+    return jnp.asarray(a) if isinstance(a, (list, tuple)) else a
+
+
 class BasicMixin(Sampler):
     """Uniform, normal and integer draws; choices, permutations; ``*_like`` helpers."""
 
@@ -294,6 +299,8 @@ class BasicMixin(Sampler):
             (3,)
         """
         shape = size_to_shape(size) or ()
+        a = _array_like(a)
+        p = None if p is None else jnp.asarray(p)
         return jax.random.choice(self._draw_key(key), a, shape, replace, p, axis)
 
     def permutation(
@@ -315,7 +322,7 @@ class BasicMixin(Sampler):
             >>> sorted(random.permutation(5).tolist())
             [0, 1, 2, 3, 4]
         """
-        return jax.random.permutation(self._draw_key(key), x, axis, independent)
+        return jax.random.permutation(self._draw_key(key), _array_like(x), axis, independent)
 
     def shuffle(self, x: Any, axis: int = 0, *, key: Any = None) -> jax.Array:
         """``x`` shuffled along ``axis``; JAX arrays are immutable, so it is returned.
