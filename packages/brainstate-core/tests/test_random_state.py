@@ -387,3 +387,20 @@ def test_importing_does_not_start_the_jax_backend():
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
     )
     assert out.stdout.strip() == "clean", out.stderr
+
+
+def test_a_key_saved_inside_a_finished_transformation_is_not_restored():
+    rng = random.RandomState(0)
+    key = rng.value
+
+    def inside(x):
+        rng.value = rng.value + x  # the key is a tracer of this trace ...
+        rng.backup_key()  # ... and so is the saved copy
+        rng.value = key
+        return x
+
+    jax.jit(inside)(jnp.uint32(0))
+    with pytest.raises(RandomKeyError, match="saved inside a transformed function"):
+        rng.restore_key()
+    assert rng.value.tolist() == key.tolist()  # left as it was, and still usable
+    assert rng.random().shape == ()

@@ -12,7 +12,9 @@ import jax
 import jax.numpy as jnp
 
 from ..errors import RandomKeyError
+from ..jax_compat import Tracer, tracer_is_live
 from ..state import LongTermState
+from ..trace import TRACE_CONTEXT
 from ..typing import SeedOrKey
 from ._basic import BasicMixin
 from ._continuous import ContinuousMixin
@@ -229,6 +231,15 @@ class RandomState(
                 "Call `backup_key()` (or `split_key(..., backup=True)`) first."
             )
         backup, self._backup = self._backup, None
+        if isinstance(backup, Tracer) and not tracer_is_live(
+            backup, [r.jax_trace for r in TRACE_CONTEXT.stack]
+        ):
+            raise RandomKeyError(
+                f"restore_key() on {self.describe()}: its key was saved inside a transformed "
+                "function (jit, a loop, vmap ...) that has finished, so the saved key no "
+                "longer exists. Save and restore the key within the same function (the key "
+                "is left as it is)."
+            )
         self.value = backup
 
     def self_assign_multi_keys(self, n: int, backup: bool = True) -> None:
