@@ -282,3 +282,23 @@ def test_call_proxy(models):
         graph.call((lin_gd, lin_st)).__wrapped__  # noqa: B018
     assert np.isfinite(float(jnp.sum(full["output"]["weight"].value["weight"])))
     assert len(params.to_flat()) == 5 and len(rest) == 0
+
+
+def test_update_states_takes_back_the_values_of_dict_valued_states():
+    class N(graph.Node):
+        def __init__(self):
+            self.s = bsc.State({"a": jnp.ones(2), "b": jnp.zeros(2)})
+            self.t = bsc.State(jnp.ones(1))
+
+    n = N()
+    values = graph.treefy_states(n).to_dict_values()
+    doubled = jax.tree.map(lambda x: x * 2 + 1, values)
+    graph.update_states(n, doubled)
+    assert n.s.value["a"].tolist() == [3.0, 3.0] and n.s.value["b"].tolist() == [1.0, 1.0]
+    assert n.t.value.tolist() == [3.0]
+    graph.update_states(n, {"s": {"a": jnp.zeros(2), "b": jnp.ones(2)}})  # a plain nested dict
+    assert n.s.value["a"].tolist() == [0.0, 0.0]
+    graph.update_states(n, graph.treefy_states(n).to_pure_dict())
+    with pytest.raises(graph.GraphError, match="nothing at"):
+        graph.update_states(n, {"s": {"a": jnp.zeros(2)}, "u": {"v": 1.0}})
+    assert n.s.value["a"].tolist() == [0.0, 0.0]  # nothing written on error

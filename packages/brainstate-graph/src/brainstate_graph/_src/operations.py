@@ -340,6 +340,18 @@ def _navigate(root: Any, path: PathParts) -> Any:
     return obj
 
 
+def _nested_items(root: Any, mapping: Mapping[Any, Any], prefix: PathParts, out: list) -> None:
+    """The ``(path, value)`` entries of a nested mapping, read along the graph: a level
+    that reaches a State is that State's value, even when the value is itself a dict (as
+    ``to_dict_values()``/``to_pure_dict()`` give for a dict-valued State)."""
+    for key, value in mapping.items():
+        path = (*prefix, key)
+        if isinstance(value, Mapping) and not isinstance(_navigate(root, path), State):
+            _nested_items(root, value, path, out)
+        else:
+            out.append((path, value))
+
+
 def update_states(
     node: Any, state_dict: Mapping[Any, Any], /, *state_dicts: Mapping[Any, Any]
 ) -> None:
@@ -365,14 +377,14 @@ def update_states(
     check_root(node)
     items: list[tuple[PathParts, Any]] = []
     for d in (state_dict, *state_dicts):
-        if isinstance(d, NestedDict):
-            items.extend(d.to_flat().items())
-        elif isinstance(d, FlattedDict) or (
-            isinstance(d, Mapping) and all(isinstance(k, tuple) for k in d)
+        if isinstance(d, FlattedDict) or (
+            isinstance(d, Mapping)
+            and not isinstance(d, NestedDict)
+            and all(isinstance(k, tuple) for k in d)
         ):
             items.extend(d.items())
         elif isinstance(d, Mapping):
-            items.extend(FlattedDict.from_nest(d).items())
+            _nested_items(node, d, (), items)
         else:
             raise GraphError(f"Expected a NestedDict or FlattedDict, got a {type(d).__name__}.")
     targets = []
