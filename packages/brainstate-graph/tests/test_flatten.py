@@ -372,3 +372,17 @@ def test_graphdefs_compare_unhashable_plain_values_by_identity():
 def test_graphdef_type_of_a_plain_value_root():
     assert graph.graphdef((1, 2)).type is tuple
     assert "tuple" in repr(graph.call(graph.treefy_split((1, 2))).f)
+
+
+def test_graphdefs_holding_numpy_arrays_compare_but_do_not_hash():
+    class N(graph.Node):
+        def __init__(self, x):
+            self.x = x
+
+    shared = np.ones(2)
+    a, b = graph.graphdef(N(shared)), graph.graphdef(N(shared))
+    assert a == b  # the same array object
+    assert a != graph.graphdef(N(np.ones(2)))  # an equal but other (mutable) array
+    assert a != graph.graphdef(N(1)) and a not in [graph.graphdef(N(1))]
+    with pytest.raises(graph.GraphError, match="cannot be hashed"):
+        hash(a)

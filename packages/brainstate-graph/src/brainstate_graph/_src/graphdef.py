@@ -121,7 +121,10 @@ class GraphDef:
             return True
         if not isinstance(other, GraphDef):
             return NotImplemented
-        return hash(self) == hash(other) and self._compare_key() == other._compare_key()
+        try:
+            return hash(self) == hash(other) and self._compare_key() == other._compare_key()
+        except GraphError:  # a mutable plain value (a numpy array): compared by identity
+            return _by_identity(self._tree, strict=False) == _by_identity(other._tree, strict=False)
 
     def __reduce__(self) -> tuple:
         return (GraphDef, (self._tree, self._num_refs))  # the cached hash is per process
@@ -158,13 +161,13 @@ def _walk(entry: tuple, path: tuple) -> Iterator[tuple[tuple, tuple]]:
 _MUTABLE = (np.ndarray, set, bytearray, list, dict)
 
 
-def _hashable(value: Any, path: tuple) -> Any:
+def _hashable(value: Any, path: tuple, strict: bool = True) -> Any:
     try:
         hash(value)
     except TypeError:
         if isinstance(value, tuple):  # a tuple of plain values
-            return tuple(_hashable(v, (*path, i)) for i, v in enumerate(value))
-        if isinstance(value, _MUTABLE):
+            return tuple(_hashable(v, (*path, i), strict) for i, v in enumerate(value))
+        if strict and isinstance(value, _MUTABLE):
             raise _unhashable_error(path, value) from None
         return ByIdentity(value)  # an immutable constant: a jax array, a Quantity ...
     return value
@@ -183,22 +186,27 @@ def _unhashable_error(path: tuple, value: Any) -> GraphError:
     )
 
 
-def _by_identity(entry: tuple, path: tuple = ()) -> tuple:
-    """``entry`` with every unhashable immutable plain value replaced by its identity."""
+def _by_identity(entry: tuple, path: tuple = (), strict: bool = True) -> tuple:
+    """``entry`` with every unhashable immutable plain value replaced by its identity
+    (``strict=False``: mutable ones too, for comparing rather than hashing)."""
+
+    def sub(child: tuple, key: Any) -> tuple:
+        return _by_identity(child, (*path, key), strict)
+
     tag = entry[0]
     if tag == STATIC:
-        return (STATIC, _hashable(entry[1], path))
+        return (STATIC, _hashable(entry[1], path, strict))
     if tag == NODE:
-        return (*entry[:3], tuple((k, _by_identity(c, (*path, k))) for k, c in entry[3]))
+        return (*entry[:3], tuple((k, sub(c, k)) for k, c in entry[3]))
     if tag in (LIST, TUPLE):
-        return (tag, tuple(_by_identity(c, (*path, i)) for i, c in enumerate(entry[1])))
+        return (tag, tuple(sub(c, i) for i, c in enumerate(entry[1])))
     if tag == DICT:
-        return (tag, tuple((k, _by_identity(c, (*path, k))) for k, c in entry[1]))
+        return (tag, tuple((k, sub(c, k)) for k, c in entry[1]))
     if tag == SEQ:
-        return (*entry[:2], tuple(_by_identity(c, (*path, i)) for i, c in enumerate(entry[2])))
+        return (*entry[:2], tuple(sub(c, i) for i, c in enumerate(entry[2])))
     if tag == MAP:
-        pairs = tuple((k, _by_identity(c, (*path, k))) for k, c in entry[2])
-        return (*entry[:2], pairs, _hashable(entry[3], path))
+        pairs = tuple((k, sub(c, k)) for k, c in entry[2])
+        return (*entry[:2], pairs, _hashable(entry[3], path, strict))
     return entry  # STATE, REF
 
 
