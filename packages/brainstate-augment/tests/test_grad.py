@@ -445,3 +445,9 @@ def test_a_state_or_model_given_at_an_argnums_position_is_named():
 
     with pytest.raises(ba.GradStateError, match=r"argument 0 \(in argnums\) is a Model"):
         ba.grad(lambda m, x: (m.w.value * x).sum(), argnums=0)(Model(), jnp.ones(3))
+
+
+def test_nothing_to_differentiate_says_so():
+    w = bsc.ParamState(jnp.ones(2))
+    with pytest.raises(ba.GradStateError, match=r"without positional arguments.*grad_states"):
+        ba.grad(lambda: w.value.sum())()

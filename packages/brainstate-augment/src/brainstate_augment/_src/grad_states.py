@@ -95,6 +95,12 @@ class GradTargets:
         """The argnums as non-negative positions, checked against ``n_args`` arguments."""
         out = []
         for a in self.argnums:
+            if not n_args:
+                raise GradStateError(
+                    f"argnums={a}: the function was called without positional arguments, so "
+                    "there is nothing at that position to differentiate. Pass the argument "
+                    "by position, or give the States to differentiate as grad_states=..."
+                )
             if not -n_args <= a < n_args:
                 raise GradStateError(
                     f"argnums={a} is out of range: the function was called with {n_args} "
