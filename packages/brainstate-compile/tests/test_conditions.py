@@ -275,3 +275,22 @@ def test_ifelse_check_cond_requires_exactly_one_true_condition(conds, compiled):
         with pytest.raises(bc.JitError, match="exactly one condition must be true"):
             jax.block_until_ready(call(flags))
         assert int(hits.value) == 0  # the failed call left the State as it was
+
+
+def test_branches_with_different_outputs_are_named_as_the_user_wrote_them():
+    s = bsc.State(jnp.zeros(()))
+
+    def yes():
+        s.value += 1.0
+        return jnp.ones(3), 1.0
+
+    def no():
+        return jnp.ones(2), 1.0
+
+    with pytest.raises(
+        TypeError, match=r"cond\(.*yes, .*no\).*false_fun \(.*no\) at \[0\] has type float32\[2\]"
+    ):
+        bc.cond(True, yes, no)
+    with pytest.raises(TypeError, match=r"branch 0 \(.*no\).*branch 1 \(.*yes\)"):
+        bc.switch(0, [no, yes])
+    assert float(s.value) == 0.0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -21,10 +22,38 @@ def _name(f: Callable) -> str:
     return getattr(f, "__qualname__", None) or repr(f)
 
 
+def _outputs_differ(err: TypeError, labels: Sequence[str], where: str) -> TypeError | None:
+    """JAX's error for branches whose outputs differ, told with the user's branches (JAX
+    numbers them and points at brainstate's wrapper)."""
+    text = str(err)
+    if "must have equal output types" not in text:
+        return None
+    lines = [ln for ln in text.splitlines()[1:] if " is branch at " not in ln]
+    detail = " ".join(ln.strip() for ln in lines if ln.strip() and not ln.startswith("Revise"))
+
+    def name(m: re.Match) -> str:
+        i = int(m.group(1))
+        return labels[i] if i < len(labels) else m.group(0)
+
+    detail = re.sub(r"branch ?(\d+)", name, detail)
+    # path [0] is the branches' output in brainstate's wrapper: name the user's part of it
+    detail = re.sub(
+        r" at path \[0\]((?:\[[^\]]*\])*)",
+        lambda m: f" at {m.group(1)}" if m.group(1) else "",
+        detail,
+    )
+    return TypeError(f"{where}: the branches must return outputs of equal types. {detail}")
+
+
 def _stateful_branches(
-    index: Any, branches: Sequence[Callable[..., Any]], operands: tuple, where: str
+    index: Any,
+    branches: Sequence[Callable[..., Any]],
+    operands: tuple,
+    where: str,
+    labels: Sequence[str] | None = None,
 ) -> Any:
     known = KnownStates()
+    labels = list(labels or (f"branch {i} ({_name(b)})" for i, b in enumerate(branches)))
 
     def attempt() -> tuple[Any, list, list]:
         write_states, read_states = known.split()
@@ -45,7 +74,13 @@ def _stateful_branches(
 
             return branch
 
-        out, new_w = lax.switch(index, [wrap(b) for b in branches], w0, *operands)
+        try:
+            out, new_w = lax.switch(index, [wrap(b) for b in branches], w0, *operands)
+        except TypeError as e:
+            err = _outputs_differ(e, labels, where)
+            if err is None:
+                raise
+            raise err from None
         return out, write_states, new_w
 
     out, write_states, new_w = run_discovering(known, attempt)
@@ -76,7 +111,8 @@ def cond(
         raise TypeError(f"cond: pred must be a scalar, got shape {jnp.shape(pred)}.")
     index = jnp.asarray(pred, dtype=bool).astype(jnp.int32)
     where = f"cond({_name(true_fun)}, {_name(false_fun)})"
-    return _stateful_branches(index, [false_fun, true_fun], operands, where)
+    labels = [f"false_fun ({_name(false_fun)})", f"true_fun ({_name(true_fun)})"]
+    return _stateful_branches(index, [false_fun, true_fun], operands, where, labels)
 
 
 def switch(index: Any, branches: Sequence[Callable[..., Any]], *operands: Any) -> Any:
