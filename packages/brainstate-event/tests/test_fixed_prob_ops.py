@@ -324,3 +324,13 @@ def test_complex_weights_or_spikes_are_refused_by_name():
         be.fixed_prob_matvec(jnp.ones(3, bool), idx, jnp.complex64(1 + 1j), n_post=3)
     with pytest.raises(be.EventShapeError, match="spikes must be real"):
         be.fixed_prob_matvec(jnp.full(3, 1 + 5j), idx, 1.0, n_post=3, float_as_event=False)
+
+
+def test_the_result_is_in_the_weights_dtype():
+    idx = jnp.array([[0, 1], [1, 2], [2, 0]])
+    out = be.fixed_prob_matvec(jnp.ones(3, jnp.float16), idx, jnp.float32(1.0), n_post=3)
+    assert out.dtype == jnp.float32
+    out = be.fixed_prob_matvec(
+        jnp.ones(3, jnp.float32), idx, jnp.ones((3, 2), jnp.bfloat16), n_post=3
+    )
+    assert out.dtype == jnp.bfloat16

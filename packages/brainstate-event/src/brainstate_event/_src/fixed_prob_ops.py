@@ -706,11 +706,8 @@ def _matvec(
             )
     if not jnp.issubdtype(weights.dtype, jnp.floating):
         weights = weights.astype(jnp.result_type(float))
-    if spikes.dtype != jnp.bool_:
-        if not jnp.issubdtype(spikes.dtype, jnp.floating):
-            spikes = spikes.astype(weights.dtype)
-        dtype = jnp.promote_types(spikes.dtype, weights.dtype)
-        spikes, weights = spikes.astype(dtype), weights.astype(dtype)
+    if spikes.dtype != jnp.bool_:  # the result is in the weights' dtype, as for CSR
+        spikes = spikes.astype(weights.dtype)
     event = bool(float_as_event) or spikes.dtype == jnp.bool_
     unit = None
     for un in (w_unit, s_unit if not event else None):
