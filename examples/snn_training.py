@@ -13,7 +13,7 @@ active inputs, and the weight gradient adds each step's output gradient into the
 inputs that spiked, instead of two dense ``[T*batch, 700] x [700, 256]`` matrix products.
 ``SNN(event=False)`` is the same network with a dense ``bst.nn.Linear`` (for comparison).
 
-Run: ``uv run examples/snn_training.py [--epochs 30]``.
+Run: ``uv run examples/snn_training.py [--epochs 60]``.
 """
 
 from __future__ import annotations

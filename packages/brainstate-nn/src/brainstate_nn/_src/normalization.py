@@ -47,7 +47,8 @@ def fit_phase(layer: Module) -> bool:
             f"{layer._label()} behaves differently when training and when evaluating, and "
             "the setting 'fit' that tells them apart is not set. Set it for a block with "
             "`with bst.environ.context(fit=True): ...` (fit=False to evaluate), or globally "
-            "with `bst.environ.set(fit=True)` (brainstate_core.environ is bst.environ). "
+            "with `bst.environ.set(fit=True)` (bst.environ holds the functions of "
+            "brainstate_core.environ). "
             "Under jit, set it inside the jitted function or jit training and evaluation "
             "separately: it is read when the function is traced."
         )
