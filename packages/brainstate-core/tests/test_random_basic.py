@@ -159,3 +159,30 @@ def test_choice_and_permutation_take_python_sequences_as_numpy_does():
     assert sorted(random.choice((1, 2, 3), size=3, replace=False).tolist()) == [1, 2, 3]
     assert sorted(random.permutation([4, 5, 6]).tolist()) == [4, 5, 6]
     assert sorted(random.permutation(4).tolist()) == [0, 1, 2, 3]  # an int: arange
+
+
+@pytest.mark.parametrize(
+    "draw, message",
+    [
+        (lambda: random.normal(0.0, -1.0), r"normal: `scale` must be >= 0, got -1"),
+        (lambda: random.lognormal(0.0, [1.0, -2.0]), r"lognormal: `sigma` must be >= 0"),
+        (lambda: random.exponential(-1.0), r"exponential: `scale` must be >= 0"),
+        (lambda: random.poisson([1.0, -1.0]), r"poisson: `lam` must be >= 0, got \[-1.0\]"),
+        (lambda: random.binomial(5, 1.5), r"binomial: `p` must be in \[0, 1\], got 1.5"),
+        (lambda: random.binomial(-1, 0.5), r"binomial: `n` must be >= 0"),
+        (lambda: random.randint(5, 3), r"`high` must be greater than `low`, got low=5, high=3"),
+    ],
+)
+def test_parameters_numpy_refuses_are_refused_by_name_and_draw_nothing(draw, message):
+    random.seed(1)
+    key = random.get_key()
+    with pytest.raises(ValueError, match=message):
+        draw()
+    assert random.get_key().tolist() == key.tolist()  # the generator did not advance
+
+
+def test_parameters_at_the_edge_or_traced_are_not_refused():
+    assert float(random.normal(0.0, 0.0)) == 0.0
+    assert np.isnan(float(random.normal(0.0, float("nan"))))  # numpy lets NaN through too
+    assert random.binomial(3, 1.0, size=4).tolist() == [3.0] * 4
+    assert random.poisson(0.0, size=2).tolist() == [0, 0]

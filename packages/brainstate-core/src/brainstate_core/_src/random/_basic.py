@@ -8,9 +8,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ..jax_compat import is_tracer
 from ._common import (
     Sampler,
     as_float,
+    check_param,
     float_dtype,
     int_dtype,
     numeric_dtype,
@@ -197,6 +199,7 @@ class BasicMixin(Sampler):
             >>> random.normal(10.0, 0.1, size=(3, 2)).shape
             (3, 2)
         """
+        check_param("normal", "scale", scale, lambda a: a < 0, ">= 0")
         dt = float_dtype(dtype)
         shape = out_shape(size, loc, scale)
         loc, scale = as_float(dt, shape, loc, scale)
@@ -232,6 +235,13 @@ class BasicMixin(Sampler):
         """
         if high is None:
             low, high = 0, low
+        if not any(is_tracer(v) for v in (low, high)):
+            lo, hi = np.broadcast_arrays(np.asarray(low), np.asarray(high))
+            if np.any(hi <= lo):  # numpy's "low >= high"
+                i = np.unravel_index(np.argmax(hi <= lo), hi.shape) if hi.ndim else ()
+                raise ValueError(
+                    f"randint: `high` must be greater than `low`, got low={lo[i]}, high={hi[i]}."
+                )
         dt = int_dtype(dtype)
         shape = out_shape(size, low, high)
         low, high = (jnp.broadcast_to(jnp.asarray(v), shape) for v in (low, high))

@@ -11,6 +11,8 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
+from ..jax_compat import is_tracer
+
 __all__ = [
     "Sampler",
     "size_to_shape",
@@ -36,6 +38,27 @@ class Sampler:
 
     def _draw_key(self, key: Any) -> jax.Array:  # pragma: no cover - RandomState overrides
         raise NotImplementedError
+
+
+def check_param(
+    dist: str, name: str, value: Any, invalid: Callable[[np.ndarray], Any], expected: str
+) -> None:
+    """numpy's check of a distribution parameter: a ``ValueError`` naming it when a concrete
+    value is out of range (``invalid`` marks such entries; NaN passes, as in numpy). A traced
+    value (inside ``jit``) cannot be checked."""
+    if any(is_tracer(leaf) for leaf in jax.tree.leaves(value)):
+        return
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError):
+        return
+    if arr.dtype == object or not np.any(invalid(arr)):
+        return
+    bad = arr[np.asarray(invalid(arr), bool)] if arr.ndim else arr
+    shown = np.asarray(bad).ravel()[:3].tolist()
+    raise ValueError(
+        f"{dist}: `{name}` must be {expected}, got {shown if arr.ndim else arr.item()}."
+    )
 
 
 def size_to_shape(size: Any, arg: str = "size") -> tuple[int, ...] | None:

@@ -8,7 +8,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from ._common import Sampler, as_float, float_dtype, out_shape
+from ._common import Sampler, as_float, check_param, float_dtype, out_shape
 
 __all__ = ["ContinuousMixin"]
 
@@ -76,6 +76,7 @@ class ContinuousMixin(Sampler):
             (2,)
         """
         dt = float_dtype(dtype)
+        check_param("exponential", "scale", scale, lambda a: a < 0, ">= 0")
         shape = out_shape(size, scale)
         (scale,) = as_float(dt, shape, scale)
         return scale * self._standard_exponential(key, shape, dt)
@@ -292,6 +293,7 @@ class ContinuousMixin(Sampler):
             >>> bool((random.lognormal(size=5) > 0).all())
             True
         """
+        check_param("lognormal", "sigma", sigma, lambda a: a < 0, ">= 0")
         return jnp.exp(self._loc_scale(jax.random.normal, mean, sigma, size, key, dtype))
 
     def standard_cauchy(self, size: Any = None, *, key: Any = None, dtype: Any = None) -> jax.Array:

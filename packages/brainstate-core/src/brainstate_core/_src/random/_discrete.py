@@ -29,6 +29,7 @@ from jax import lax
 from ._common import (
     Sampler,
     as_float,
+    check_param,
     float_dtype,
     int_dtype,
     numeric_dtype,
@@ -172,6 +173,7 @@ class DiscreteMixin(Sampler):
             (3,)
         """
         dt = numeric_dtype(dtype)
+        check_param("poisson", "lam", lam, lambda a: a < 0, ">= 0")
         shape = out_shape(size, lam)
         (lam,) = as_float(float_dtype(None), shape, lam)
         return jax.random.poisson(self._draw_key(key), lam, shape, int_dtype(None)).astype(dt)
@@ -199,6 +201,8 @@ class DiscreteMixin(Sampler):
         """
         dt = numeric_dtype(dtype)
         ft = float_dtype(None)
+        check_param("binomial", "n", n, lambda a: a < 0, ">= 0")
+        check_param("binomial", "p", p, lambda a: (a < 0) | (a > 1), "in [0, 1]")
         shape = out_shape(size, n, p)
         n, p = as_float(ft, shape, n, p)
         return jax.random.binomial(self._draw_key(key), n, p, shape, ft).astype(dt)
