@@ -5,7 +5,7 @@ Kept in one module so that a JAX upgrade that moves these internals needs one ed
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 from typing import Any
 
 from jax._src import core as _jax_core
@@ -39,7 +39,7 @@ def _encloses(trace: Any, start: Any) -> bool:
     return False
 
 
-def tracer_is_live(tracer: Any, running: Sequence[Any] = ()) -> bool:
+def tracer_is_live(tracer: Any, running: Iterable[Any] = ()) -> bool:
     """Whether ``tracer`` belongs to a trace that is still running in this thread.
 
     A tracer is live when its trace is the current one or one of the traces that enclose

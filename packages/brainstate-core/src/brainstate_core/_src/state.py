@@ -15,7 +15,7 @@ from .errors import DeletedStateError, LeakedTracerError, StateTreeError, StateV
 from .jax_compat import Tracer, is_deleted_array, tracer_is_live
 from .missing import MISSING
 from .pretty_repr import PrettyRepr
-from .trace import TRACE_CONTEXT, creation_owner, notify
+from .trace import TRACE_CONTEXT, creation_owner, notify, running_traces
 
 __all__ = [
     "State",
@@ -193,9 +193,7 @@ class State(PrettyRepr):
     def _check_no_leaked_tracer(self, v: Any) -> None:
         leaves = (v,) if isinstance(v, Tracer) else jax.tree.leaves(v)
         for leaf in leaves:
-            if isinstance(leaf, Tracer) and not tracer_is_live(
-                leaf, [r.jax_trace for r in TRACE_CONTEXT.stack]
-            ):
+            if isinstance(leaf, Tracer) and not tracer_is_live(leaf, running_traces()):
                 if self._owner:
                     cause = (
                         "It was created inside a transformed function (a State made while "

@@ -61,6 +61,13 @@ def note_rebinding() -> None:
         REBINDINGS[0] += 1
 
 
+def running_traces() -> Iterator[Any]:
+    """The JAX traces the active recorders started under (lazily, innermost last): the
+    traces still running, also where a transform (``pmap``, ``shard_map``) traces its body
+    apart from them."""
+    return (r.jax_trace for r in TRACE_CONTEXT.stack)
+
+
 def active_recorders() -> tuple[StateTraceStack, ...]:
     """The recorders active in this thread, outermost first."""
     return tuple(TRACE_CONTEXT.stack)

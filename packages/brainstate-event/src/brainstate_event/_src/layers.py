@@ -219,9 +219,7 @@ class Linear(Node):
             return event_matmul(
                 spikes, weight, float_as_event=self.float_as_event, backend=self.backend
             )
-        x = prepare_spikes(spikes, weight.dtype, "Linear: spikes")
-        if x.ndim == 0 or x.shape[-1] != self.in_size:
-            raise shape_error("Linear: spikes", f"last dimension {self.in_size}", x.shape)
+        x = prepare_spikes(spikes, weight.dtype, self._label("spikes"))
         acc = acc_dtype(weight.dtype)
         xv = as_values(x, self.float_as_event, acc)  # events: the gradient goes straight through
         out = xv.sum(axis=-1, keepdims=True) * weight.astype(acc)

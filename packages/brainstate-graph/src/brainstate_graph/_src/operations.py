@@ -340,16 +340,27 @@ def _navigate(root: Any, path: PathParts) -> Any:
     return obj
 
 
-def _nested_items(root: Any, mapping: Mapping[Any, Any], prefix: PathParts, out: list) -> None:
-    """The ``(path, value)`` entries of a nested mapping, read along the graph: a level
-    that reaches a State is that State's value, even when the value is itself a dict (as
-    ``to_dict_values()``/``to_pure_dict()`` give for a dict-valued State)."""
+def _nested_items(
+    root: Any, obj: Any, mapping: Mapping[Any, Any], prefix: PathParts, out: list
+) -> None:
+    """The ``(path, value)`` entries of a nested mapping, read along the graph (``obj`` is
+    the object at ``prefix``): a level that reaches a State is that State's value, even
+    when the value is itself a dict (as ``to_dict_values()``/``to_pure_dict()`` give for a
+    dict-valued State)."""
     for key, value in mapping.items():
         path = (*prefix, key)
-        if isinstance(value, Mapping) and not isinstance(_navigate(root, path), State):
-            _nested_items(root, value, path, out)
-        else:
+        if not isinstance(value, Mapping):
             out.append((path, value))
+            continue
+        try:
+            child = get_child(obj, key)
+        except KeyError:
+            _navigate(root, path)  # raises, naming the whole path
+            raise
+        if isinstance(child, State):
+            out.append((path, value))
+        else:
+            _nested_items(root, child, value, path, out)
 
 
 def update_states(
@@ -384,7 +395,7 @@ def update_states(
         ):
             items.extend(d.items())
         elif isinstance(d, Mapping):
-            _nested_items(node, d, (), items)
+            _nested_items(node, node, d, (), items)
         else:
             raise GraphError(f"Expected a NestedDict or FlattedDict, got a {type(d).__name__}.")
     targets = []

@@ -52,10 +52,12 @@ def check_param(
         arr = np.asarray(value)
     except (TypeError, ValueError):
         return
-    if arr.dtype == object or not np.any(invalid(arr)):
+    if arr.dtype == object:
         return
-    bad = arr[np.asarray(invalid(arr), bool)] if arr.ndim else arr
-    shown = np.asarray(bad).ravel()[:3].tolist()
+    mask = np.asarray(invalid(arr), bool)
+    if not mask.any():
+        return
+    shown = arr[mask].ravel()[:3].tolist() if arr.ndim else None
     raise ValueError(
         f"{dist}: `{name}` must be {expected}, got {shown if arr.ndim else arr.item()}."
     )

@@ -14,7 +14,7 @@ import jax.numpy as jnp
 from ..errors import RandomKeyError
 from ..jax_compat import Tracer, tracer_is_live
 from ..state import LongTermState
-from ..trace import TRACE_CONTEXT
+from ..trace import running_traces
 from ..typing import SeedOrKey
 from ._basic import BasicMixin
 from ._continuous import ContinuousMixin
@@ -231,9 +231,7 @@ class RandomState(
                 "Call `backup_key()` (or `split_key(..., backup=True)`) first."
             )
         backup, self._backup = self._backup, None
-        if isinstance(backup, Tracer) and not tracer_is_live(
-            backup, [r.jax_trace for r in TRACE_CONTEXT.stack]
-        ):
+        if isinstance(backup, Tracer) and not tracer_is_live(backup, running_traces()):
             raise RandomKeyError(
                 f"restore_key() on {self.describe()}: its key was saved inside a transformed "
                 "function (jit, a loop, vmap ...) that has finished, so the saved key no "

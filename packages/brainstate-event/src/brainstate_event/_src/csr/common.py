@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import jax
@@ -31,15 +32,15 @@ def _events(x: jax.Array, dtype: Any) -> jax.Array:
     return (x != 0).astype(dtype)
 
 
-@jax.custom_jvp
-def _straight_through_events(x: jax.Array, like: jax.Array) -> jax.Array:
-    return _events(x, like.dtype)
+@functools.partial(jax.custom_jvp, nondiff_argnums=(1,))
+def _straight_through_events(x: jax.Array, dtype: np.dtype) -> jax.Array:
+    return _events(x, dtype)
 
 
 @_straight_through_events.defjvp
-def _straight_through_jvp(primals: tuple, tangents: tuple) -> tuple:
-    (x, like), (tx, _) = primals, tangents
-    return _events(x, like.dtype), jnp.asarray(tx).astype(like.dtype)
+def _straight_through_jvp(dtype: np.dtype, primals: tuple, tangents: tuple) -> tuple:
+    (x,), (tx,) = primals, tangents
+    return _events(x, dtype), tx.astype(dtype)
 
 
 def as_values(x: jax.Array, float_as_event: bool, dtype: Any) -> jax.Array:
@@ -55,7 +56,7 @@ def as_values(x: jax.Array, float_as_event: bool, dtype: Any) -> jax.Array:
     if float_as_event:
         if not jnp.issubdtype(x.dtype, jnp.inexact):
             return _events(x, dtype)
-        return _straight_through_events(x, jnp.zeros((), dtype))
+        return _straight_through_events(x, np.dtype(dtype))
     return x.astype(dtype)
 
 
