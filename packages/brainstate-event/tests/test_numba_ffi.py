@@ -135,3 +135,42 @@ def test_input_output_alias_updates_a_loop_carry_in_place():
     np.testing.assert_array_equal(x, np.arange(4.0))  # the caller's array is untouched
     hlo = run.lower(x).compile().as_text()
     assert "output_to_operand_aliasing" in hlo
+
+
+_CACHED_RUN = """
+import json, sys
+import numpy as np
+import jax.numpy as jnp
+import brainstate_event as be
+from brainstate_event._src.numba_ffi import _TARGETS
+
+layer = be.FixedProb(60, 40, prob=0.2, weight=0.5, seed=3)
+spikes = jnp.asarray(np.random.default_rng(0).random(60) < 0.3)
+with be.use_backend("numba"):
+    out = np.asarray(layer(spikes)).tolist()
+hits = [t._handler.cache_hits for t in _TARGETS.values()]
+print(json.dumps({"out": out, "hits": hits, "registries": "numba.np.linalg" in sys.modules}))
+"""
+
+
+def test_a_cached_handler_loads_without_numbas_target_setup(tmp_path):
+    """The second process loads the handler from disk without importing numba's registries
+    (its typing/lowering modules), and computes the same result."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, BRAINSTATE_EVENT_CACHE_DIR=str(tmp_path / "ffi"))
+    runs = []
+    for _ in range(2):
+        proc = subprocess.run(
+            [sys.executable, "-c", _CACHED_RUN], env=env, capture_output=True, text=True
+        )
+        assert proc.returncode == 0, proc.stderr
+        runs.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+    first, second = runs
+    assert first["hits"] == [0]  # compiled (a fresh cache directory)
+    assert second["hits"] == [1]  # loaded from it
+    assert second["registries"] is False
+    assert second["out"] == first["out"]

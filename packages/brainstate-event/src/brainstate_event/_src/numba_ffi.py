@@ -42,7 +42,9 @@ Compiled handlers are cached on disk (numba ``cache=True``): the generated handl
 written to ``$BRAINSTATE_EVENT_CACHE_DIR`` (default ``~/.cache/brainstate_event/ffi``) under a
 name that hashes the specs, the kernel module's source and the numba version, so an edited
 kernel never reuses a stale cache entry. Where that directory cannot be written, handlers are
-compiled in memory each process.
+compiled in memory each process. A cached handler is loaded without numba's full CPU-target
+set-up (which imports all of numba's typing and lowering modules and is most of a first
+load's time); should that fail, numba's own loader is used.
 
 Kernels cannot raise: validate inputs where they are built (indices are bounds-checked by the
 layers that build them), and at trace time (:class:`NumbaFFITarget` checks dtypes and ranks).
@@ -196,14 +198,17 @@ def _norm_specs(specs: Sequence[Spec], what: str) -> tuple[tuple[str, int], ...]
     return tuple(out)
 
 
-def _handler_source(arg_specs, ret_specs, cache: bool) -> str:
-    """Source of the cfunc handler for the given specs (the kernel is the global ``kernel``)."""
+def _handler_source(arg_specs, ret_specs) -> str:
+    """Source of the handler for the given specs (the kernel is the global ``kernel``).
+
+    The handler is a plain function here; :func:`_make_cfunc` compiles it as a numba cfunc.
+    """
     major, minor = FFI_API_VERSION
     lines = [
         "import numba",
         "import numpy as np",
         "",
-        f"@numba.cfunc(numba.types.voidptr(numba.types.voidptr), cache={cache})",
+        "",
         "def handler(frame_ptr):",
         "    frame = address(frame_ptr)",
         "    ext = load_i64(frame + 8)",
@@ -268,12 +273,12 @@ def _compile_handler(name: str, kernel: Any, arg_specs, ret_specs) -> Any:
     """Compile the cfunc handler (from the disk cache when possible); returns the cfunc."""
     numba = _NUMBA
     cache_dir = _cache_dir()
-    source = _handler_source(arg_specs, ret_specs, cache=cache_dir is not None)
+    source = _handler_source(arg_specs, ret_specs)
     env = dict(_intrinsics(), kernel=kernel)
     if cache_dir is None:
         namespace = dict(env)
         exec(compile(source, f"<brainstate_event ffi {name}>", "exec"), namespace)
-        return namespace["handler"]
+        return _make_cfunc(namespace["handler"], cache=False)
     key = hashlib.sha256(
         (source + _kernel_fingerprint(kernel) + numba.__version__ + sys.version).encode()
     ).hexdigest()[:16]
@@ -292,7 +297,53 @@ def _compile_handler(name: str, kernel: Any, arg_specs, ret_specs) -> Any:
     module.__dict__.update(env)
     sys.modules[mod_name] = module
     spec.loader.exec_module(module)
-    return module.handler
+    return _make_cfunc(module.handler, cache=True)
+
+
+def _make_cfunc(handler: Callable[..., Any], cache: bool) -> Any:
+    """The numba cfunc ``void* handler(void* frame)``: loaded from numba's cache or compiled."""
+    from numba import types
+    from numba.core.ccallback import CFunc
+    from numba.core.sigutils import normalize_signature
+
+    signature = normalize_signature(types.voidptr(types.voidptr))
+    cfunc = CFunc(handler, signature, locals={}, options={})
+    if cache:
+        cfunc.enable_caching()
+        if _load_cached_cfunc(cfunc):
+            return cfunc
+    cfunc.compile()  # numba's own path: its cache, else a fresh compile (then cached)
+    return cfunc
+
+
+def _load_cached_cfunc(cfunc: Any) -> bool:
+    """Load ``cfunc``'s machine code from numba's disk cache, skipping its target set-up.
+
+    numba's loader first "refreshes" its CPU target: it imports and registers every typing
+    and lowering module it has (0.3-0.4 s in a fresh process), none of which cached machine
+    code needs; it needs only the runtime's symbols (``rtsys.initialize``). This reads numba
+    internals, so any failure (or a cache miss) returns False and the caller takes numba's
+    public path instead.
+    """
+    try:
+        from numba.core.compiler_lock import global_compiler_lock
+        from numba.core.runtime import rtsys
+
+        with global_compiler_lock:
+            context = cfunc._targetdescr.target_context
+            rtsys.initialize(context)
+            result = cfunc._cache._load_overload(cfunc._sig, context)
+            if result is None:
+                return False
+            wrapper = result.fndesc.llvm_cfunc_wrapper_name
+            address = result.library.get_pointer_to_function(wrapper)
+    except Exception:  # numba internals moved: fall back to the public path
+        return False
+    cfunc._library = result.library
+    cfunc._wrapper_name = wrapper
+    cfunc._wrapper_address = address
+    cfunc._cache_hits += 1
+    return True
 
 
 class NumbaFFITarget:
