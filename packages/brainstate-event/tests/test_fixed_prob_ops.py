@@ -334,3 +334,18 @@ def test_the_result_is_in_the_weights_dtype():
         jnp.ones(3, jnp.float32), idx, jnp.ones((3, 2), jnp.bfloat16), n_post=3
     )
     assert out.dtype == jnp.bfloat16
+
+
+@pytest.mark.parametrize("backend", ["numba", "xla"])
+@pytest.mark.parametrize("spikes", [[True, False, True], [2.0, 0.0, 0.5]])
+def test_a_silent_row_sends_nothing_even_with_nan_weights(backend, spikes):
+    idx = jnp.array([[0, 1], [1, 2], [2, 0]])
+    w = jnp.array([[1.0, 2.0], [jnp.nan, jnp.inf], [3.0, 4.0]])
+    s = jnp.asarray(spikes)
+    out = be.fixed_prob_matvec(s, idx, w, n_post=3, float_as_event=False, backend=backend)
+    active = np.asarray(s, np.float64)
+    active[1] = 0.0
+    ref = active @ dense_matrix(np.asarray(idx), np.nan_to_num(np.asarray(w)), 3)
+    np.testing.assert_allclose(out, ref, rtol=1e-6)
+    with np.errstate(invalid="ignore"):  # a dense product spreads the NaN
+        assert np.isnan(np.asarray(s, np.float64) @ dense_matrix(idx, w, 3)).any()

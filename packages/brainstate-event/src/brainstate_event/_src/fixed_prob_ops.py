@@ -363,7 +363,9 @@ def _scatter_xla(s, idx, w, *, n_post, event, start=0):
     n_conn = idx.shape[1]
     acc = acc_dtype(w.dtype)
     f = _as_float(s, acc, event)
-    contrib = _weighted(f, w.astype(acc))
+    # A silent row sends nothing, whatever its weights hold (NaN or inf included), as in
+    # the kernels, which never read those rows.
+    contrib = jnp.where(f[:, :, None] != 0, _weighted(f, w.astype(acc)), 0)
     if w.ndim == 0:
         contrib = jnp.broadcast_to(contrib, (*f.shape, n_conn))
     out = jnp.zeros((s.shape[0], n_post), acc)
@@ -562,7 +564,8 @@ def fixed_prob_matvec(
 
     The matrix ``W`` (``[n_pre, n_post]``) has ``W[i, indices[i, j]] += weights[i, j]``.
     ``transpose=False`` computes ``spikes @ W`` (spikes ``[..., n_pre]`` -> ``[..., n_post]``),
-    touching only presynaptic rows whose spike is nonzero; ``transpose=True`` computes
+    touching only presynaptic rows whose spike is nonzero (a silent row adds nothing, even
+    where its weights are NaN or infinite, on every backend); ``transpose=True`` computes
     ``spikes @ W.T`` (``[..., n_post]`` -> ``[..., n_pre]``).
 
     Two options of the forward product (``transpose=False``) save whole passes over the
