@@ -349,3 +349,17 @@ def test_delay_times_mix_plain_milliseconds_and_quantities():
             assert nn.Delay(jnp.zeros(2), time=time).max_length == 21
     with bsc.environ.context(dt=0.1 * u.ms), pytest.raises(u.UnitMismatchError, match="mV"):
         nn.Delay(jnp.zeros(2), time=2.0 * u.mV)
+
+
+def test_a_batch_size_change_is_named_in_the_shape_error():
+    with bsc.environ.context(dt=0.1 * u.ms):
+        lif = nn.LIF(4)
+        nn.init_all_states(lif, batch_size=5)
+        with pytest.raises(TypeError, match="incompatible shapes") as info:
+            lif(jnp.ones((3, 4)) * u.mA)
+        note = "\n".join(getattr(info.value, "__notes__", []))
+        assert "V: (5, 4)" in note and "(3, 4)" in note
+        assert "reset_all_states(model, batch_size=3)" in note
+        assert lif.V.value.shape == (5, 4)
+        nn.reset_all_states(lif, batch_size=3)  # what the note says to do
+        assert lif(jnp.ones((3, 4)) * u.mA).shape == (3, 4)

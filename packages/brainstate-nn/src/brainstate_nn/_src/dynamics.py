@@ -13,6 +13,7 @@ from collections.abc import Callable, Hashable
 from typing import Any, TypeVar, cast
 
 import brainunit as u
+import jax
 import numpy as np
 
 from brainstate_core import State
@@ -38,6 +39,47 @@ T = TypeVar("T")
 
 def _label_key(key: str, label: str | None) -> str:
     return key if label is None else f"{label} // {key}"
+
+
+def _batch_sizes(shapes: list[tuple[int, ...]], varshape: tuple[int, ...]) -> set[int]:
+    """The leading sizes of the shapes that are ``(batch, *varshape)``."""
+    n = len(varshape)
+    return {
+        shape[0] for shape in shapes if len(shape) == n + 1 and (not n or shape[1:] == varshape)
+    }
+
+
+def _note_batch_mismatch(dyn: Dynamics, args: Any, kwargs: Any, error: Exception) -> None:
+    """Add a note to a shape error raised by ``dyn.update`` when ``dyn``'s States were made
+    for another batch size than its inputs have (JAX's message names neither)."""
+    if getattr(error, "_brainstate_batch_noted", False) or "shapes" not in str(error):
+        return
+    varshape = dyn.varshape
+    found = cast(FlattedDict, dyn.states())
+    own = [(path, st) for path, st in found.items() if not _nested(path)]
+    state_shapes = {
+        ".".join(map(str, path)): tuple(np.shape(leaf))
+        for path, st in own
+        for leaf in jax.tree.leaves(st.value)
+    }
+    input_shapes = [tuple(np.shape(x)) for x in jax.tree.leaves((args, kwargs))]
+    held = _batch_sizes(list(state_shapes.values()), varshape)
+    given = _batch_sizes(input_shapes, varshape)
+    if not held or not given or held == given:
+        return
+    shown = ", ".join(f"{k}: {v}" for k, v in state_shapes.items())
+    error.add_note(
+        f"{dyn._label()} holds States of shape {shown} (population shape {varshape}) but "
+        f"was called with inputs of shape {', '.join(map(str, input_shapes))}. If the batch "
+        "size changed, give the States the new one first: "
+        f"bst.nn.reset_all_states(model, batch_size={min(given)})."
+    )
+    error._brainstate_batch_noted = True  # type: ignore[attr-defined]
+
+
+def _nested(path: tuple) -> bool:
+    """Whether a States path runs through a child module (its own States are one level)."""
+    return len(path) > 1
 
 
 class Increment:
@@ -291,7 +333,11 @@ class Dynamics(Module):
                     fun(*args, **kwargs)
                 else:
                     fun()
-        out = self.update(*args, **kwargs)
+        try:
+            out = self.update(*args, **kwargs)
+        except (TypeError, ValueError) as e:
+            _note_batch_mismatch(self, args, kwargs, e)
+            raise
         if self._after_updates:
             for fun in self._after_updates.values():
                 if getattr(fun, "_not_receive_update_output", False):
