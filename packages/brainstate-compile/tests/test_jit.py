@@ -721,7 +721,8 @@ def test_a_decorated_method_compiles_per_instance_over_that_instance_s_states():
     assert float(c1.add(1.0)) == 1.0 and float(c2.add(1.0)) == 11.0
     assert float(c1.add(2.0)) == 3.0 and float(c2.add(2.0)) == 13.0
     assert len(traces) == 2  # one trace per instance, then cached
-    assert c1.add is c1.add and c1.add is not c2.add
+    assert c1.add == c1.add and c1.add != c2.add  # as bound methods compare
+    assert c1.add.__func__ is c1.add.__func__  # the one compiled function of c1
     assert c1.add.states == [c1.total] and c2.add.states == [c2.total]
     # `static_argnums` counts `self` as jax.jit does; the later positions still apply
     assert float(c1.add_times(1.0, 3)) == 6.0 and float(c1.add_times(x=1.0, times=2)) == 8.0
@@ -749,3 +750,18 @@ def test_a_decorated_method_does_not_keep_its_instances_alive():
     gc.collect()
     assert all(r() is None for r in refs)
     assert Model.step._instances == {}
+
+
+def test_a_decorated_method_of_a_temporary_instance():
+    class Model:
+        def __init__(self, scale):
+            self.w = bsc.State(jnp.ones(2) * scale)
+
+        @bc.jit
+        def go(self, x):
+            return self.w.value * x
+
+    np.testing.assert_array_equal(Model(3.0).go(2.0), [6.0, 6.0])  # nothing else holds it
+    run = Model(5.0).go
+    np.testing.assert_array_equal(run(1.0), [5.0, 5.0])  # the method keeps its instance
+    assert [s.value.tolist() for s in run.states] == [[5.0, 5.0]]

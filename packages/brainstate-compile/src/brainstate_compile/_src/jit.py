@@ -6,6 +6,7 @@ import functools
 import inspect
 import os
 import sys
+import types
 import warnings
 import weakref
 from collections.abc import Callable, Iterable, Sequence
@@ -124,6 +125,23 @@ def _method_of(fun: Callable[..., Any], instance: weakref.ref) -> Callable[..., 
     return method
 
 
+class _CompiledMethod:
+    """The function of ``obj.method`` for a jit-decorated method: ``obj``'s own compiled
+    function, which has ``obj`` bound already (weakly) and so is called without it. Other
+    attributes (``states``, ``lower``, ``clear_cache`` ...) are the compiled function's."""
+
+    __slots__ = ("jitted",)
+
+    def __init__(self, jitted: JittedFunction) -> None:
+        self.jitted = jitted
+
+    def __call__(self, _obj: Any, *args: Any, **kwargs: Any) -> Any:
+        return self.jitted(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.jitted, name)
+
+
 class JittedFunction:
     """A jitted function that reads and writes States (made by :func:`jit`).
 
@@ -149,7 +167,7 @@ class JittedFunction:
         self.fun = fun
         self._options = (static_argnums, static_argnames, donate_argnums, dict(jit_kwargs))
         # A decorated method compiles per instance (see __get__): id(obj) -> (ref, jitted)
-        self._instances: dict[int, tuple[weakref.ref, JittedFunction]] = {}
+        self._instances: dict[int, tuple[weakref.ref, _CompiledMethod]] = {}
         self._known = KnownStates()
         where = f"jit({getattr(fun, '__qualname__', repr(fun))})"
         self._where = where
@@ -431,8 +449,8 @@ class JittedFunction:
         self._env_keys, self._env_cache, self._env_seen = (), (None, None, ()), set()
         self._keyed = self._spread
         self._jitted, self._call_jitted = self._make_jitted(self._known, self._keyed)
-        for _, bound in list(self._instances.values()):
-            bound.clear_cache()
+        for _, compiled in list(self._instances.values()):
+            compiled.jitted.clear_cache()
 
     @property
     def states(self) -> list[Any]:
@@ -452,7 +470,7 @@ class JittedFunction:
             return self
         entry = self._instances.get(id(obj))
         if entry is not None and entry[0]() is obj:
-            return entry[1]
+            return types.MethodType(entry[1], obj)
         key = id(obj)
         instances = self._instances
 
@@ -477,8 +495,11 @@ class JittedFunction:
             donate_argnums=_after_self(_as_tuple(donate_argnums)) or None,
             **jit_kwargs,
         )
-        instances[key] = (ref, bound)
-        return bound
+        compiled = _CompiledMethod(bound)
+        instances[key] = (ref, compiled)
+        # a bound method holds the instance for as long as it is used (``Model().run(x)``
+        # included); the compiled function kept here holds it only weakly
+        return types.MethodType(compiled, obj)
 
     def __repr__(self) -> str:
         return f"<JittedFunction {self._where}>"
