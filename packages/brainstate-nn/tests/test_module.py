@@ -208,6 +208,67 @@ def test_init_all_states_exclude():
     assert [t for _, t, _, _ in Recorder.log] == ["a", "d", "c"]
 
 
+def _calls():
+    return [(kind, tag, args, kw) for kind, tag, args, kw in Recorder.log]
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda net: nn.reset_all_states(net, 3, flag=True, exclude=Later),  # this package
+        lambda net: nn.reset_all_states(  # brainstate 0.1's keywords
+            net, reset_args=(3,), reset_kwargs={"flag": True}, node_to_exclude=Later
+        ),
+        lambda net: nn.reset_all_states(net, (3,), {"flag": True}, Later),  # 0.1 positional
+        lambda net: nn.reset_all_states(
+            net, reset_args=3, reset_kwargs={"flag": True}, exclude=Later
+        ),
+    ],
+)
+def test_reset_all_states_takes_brainstate_0_1_s_arguments(call):
+    Recorder.log = []
+    call(_net())
+    assert [(t, a, k) for _, t, a, k in _calls()] == [
+        ("a", (3,), {"flag": True}),
+        ("d", (3,), {"flag": True}),
+        ("b", (3,), {"flag": True}),
+    ]
+
+
+def test_brainstate_0_1_s_arguments_mixed_with_these_are_refused():
+    with pytest.raises(TypeError, match="not both"):
+        nn.reset_all_states(_net(), 3, reset_kwargs={"flag": True})
+    with pytest.raises(TypeError, match="node_to_exclude"):
+        nn.init_all_states(_net(), exclude=Late, node_to_exclude=Late)
+
+
+def test_init_all_states_node_to_exclude_and_call_all_functions():
+    Recorder.log = []
+    nn.init_all_states(_net(), 5, node_to_exclude=Late)
+    assert [(t, a) for _, t, a, _ in _calls()] == [("a", (5,)), ("d", (5,)), ("c", (5,))]
+    Recorder.log = []
+    net = nn.call_all_functions(_net(), "reset_state", (1, 2), {"k": 0}, node_to_exclude=Late)
+    assert isinstance(net, nn.Module)
+    assert [(t, a, k) for _, t, a, k in _calls()] == [
+        ("c", (1, 2), {"k": 0}),
+        ("a", (1, 2), {"k": 0}),
+        ("d", (1, 2), {"k": 0}),
+    ]
+    with pytest.raises(AttributeError, match="no method 'missing'"):
+        nn.call_all_functions(_net(), "missing")
+    assert nn.call_all_functions(_net(), "missing", fun_if_not_exist="pass") is not None
+    with pytest.raises(ValueError, match="fun_if_not_exist"):
+        nn.call_all_functions(_net(), "missing", fun_if_not_exist="skip")
+
+
+def test_vmap_init_all_states_batches_every_new_state():
+    lif = nn.LIF(3, V_initializer=nn.init.Normal(-60.0, 5.0, unit=u.mV))
+    assert nn.vmap_init_all_states(lif, axis_size=4, state_tag="ens") is lif
+    assert lif.V.value.shape == (4, 3) and lif.V.tag == "ens"
+    v = np.asarray(lif.V.value.to_decimal(u.mV))
+    assert not np.allclose(v[0], v[1])  # each lane drew its own initial potentials
+
+
 def test_call_order_bounds():
     with pytest.raises(ValueError, match="call_order level"):
         nn.call_order(10)

@@ -64,9 +64,11 @@ from ._src.checkpoint_errors import (
 # -- module system --
 from ._src.collective import (
     assign_state_values as assign_state_values,
+    call_all_functions as call_all_functions,
     call_order as call_order,
     init_all_states as init_all_states,
     reset_all_states as reset_all_states,
+    vmap_init_all_states as vmap_init_all_states,
 )
 from ._src.embedding import Embedding as Embedding
 
@@ -220,6 +222,8 @@ __all__: list[str] = [
     "ShapeError",
     "init_all_states",
     "reset_all_states",
+    "vmap_init_all_states",
+    "call_all_functions",
     "call_order",
     "assign_state_values",
     # checkpoints
