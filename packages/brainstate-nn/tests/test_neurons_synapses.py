@@ -199,8 +199,8 @@ def test_ampa_opens_during_release():
     gs = []
     for i in range(1, 30):
         with bsc.environ.context(t=i * DT * u.ms):
-            gs.append(float(ampa(jnp.array([False]))[0]))
-    assert gs[3] > gs[0] > 0 and gs[-1] < max(gs)
+            gs.append(float(ampa(jnp.array([False]))[0].to_decimal(u.mS)))
+    assert gs[3] > gs[0] > 0 and gs[-1] < max(gs)  # in mS: the open fraction x 1 mS
     g = nn.init_all_states(nn.GABAa(1))
     assert float(g.alpha.to_decimal((u.ms * u.mM) ** -1)) == pytest.approx(0.53)
 
@@ -274,6 +274,68 @@ def test_current_projection_from_a_prefetched_variable():
     np.testing.assert_allclose(mv(post.V.value), expected, rtol=1e-5)
     with pytest.raises(TypeError, match="prefetch"):
         nn.CurrentProj(pre, comm=lambda g: g, out=nn.CUBA(), post=post)
+
+
+def test_current_projection_without_prefetch_takes_its_input():
+    post = nn.init_all_states(nn.LIF(2, tau=10.0 * u.ms, V_th=1e3 * u.mV))
+    proj = nn.CurrentProj(comm=lambda x: x * u.mS, out=nn.CUBA(), post=post)
+    proj(jnp.array([1.0, 2.0]))  # as in brainstate 0.1: the input goes to comm
+    post(0.0 * u.mA)
+    expected = np.array([1.0, 2.0]) * (1 - np.exp(-DT / 10.0))
+    np.testing.assert_allclose(mv(post.V.value), expected, rtol=1e-5)
+
+
+def test_labelled_align_post_projections_are_selected_and_not_merged():
+    post = nn.LIF(2)
+    exc = nn.AlignPostProj(
+        comm=lambda s: s * u.mS, syn=nn.Expon.desc(2), out=nn.CUBA.desc(), post=post, label="exc"
+    )
+    inh = nn.AlignPostProj(
+        comm=lambda s: s * u.mS, syn=nn.Expon.desc(2), out=nn.CUBA.desc(), post=post, label="inh"
+    )
+    plain = nn.AlignPostProj(
+        comm=lambda s: s * u.mS, syn=nn.Expon.desc(2), out=nn.CUBA.desc(), post=post
+    )
+    assert exc.syn is not inh.syn and plain.syn is not exc.syn  # merged per label only
+    nn.init_all_states(post)
+    exc(jnp.array([1.0, 0.0]))
+    inh(jnp.array([0.0, 3.0]))
+    for proj in (exc, inh):
+        proj.out.bind_cond(proj.syn())
+    plain.out.bind_cond(plain.syn())
+    v = -60.0 * u.mV
+    np.testing.assert_allclose(
+        u.get_mantissa(post.sum_current_inputs(0.0 * u.mA, v, label="exc")), [1.0, 0.0], rtol=1e-5
+    )
+    np.testing.assert_allclose(
+        u.get_mantissa(post.sum_current_inputs(0.0 * u.mA, v, label="inh")), [0.0, 3.0], rtol=1e-5
+    )
+
+
+def test_a_projection_without_update_calls_the_projections_it_holds():
+    post = nn.init_all_states(nn.LIF(2, tau=10.0 * u.ms, V_th=1e3 * u.mV))
+
+    class Both(nn.Projection):
+        def __init__(self):
+            super().__init__()
+            self.a = nn.DeltaProj(comm=lambda s: s * 1.0 * u.mV, post=post)
+            self.b = nn.DeltaProj(comm=lambda s: s * 2.0 * u.mV, post=post)
+
+    Both()(jnp.array([1.0, 0.0]))
+    post(0.0 * u.mA)
+    np.testing.assert_allclose(mv(post.V.value), [3.0, 0.0], atol=1e-6)
+    with pytest.raises(NotImplementedError, match="must implement update"):
+        nn.Projection()(jnp.ones(2))
+
+
+def test_align_pre_description_without_a_size_gets_the_population_s():
+    pre = nn.LIF(3)
+    syn = pre.align_pre(nn.AMPA.desc())  # brainstate 0.1 fills in in_size
+    assert syn.varshape == (3,) and pre.align_pre(nn.AMPA.desc()) is syn
+    nn.init_all_states(pre)
+    assert u.get_unit(syn.g.value) == u.mS  # g: open fraction x 1 mS, as in brainstate 0.1.5+
+    bare = nn.init_all_states(nn.AMPA(3, g_initializer=nn.init.ZeroInit()))
+    assert u.get_unit(bare.g.value) == u.get_unit(1.0)  # a unit-less fraction on request
 
 
 def test_simulation_in_a_compiled_loop_matches_eager():

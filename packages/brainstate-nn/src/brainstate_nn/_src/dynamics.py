@@ -353,14 +353,17 @@ class Dynamics(Module):
 
     def align_pre(self, dyn: Any) -> Any:
         """Run ``dyn`` (or build it from a description, once per description) after this
-        population's update, fed with its output; returns the instance."""
+        population's update, fed with its output; returns the instance. A description
+        without ``in_size`` is built with this population's ``varshape``."""
         if isinstance(dyn, Dynamics):
             self._add_after_update(dyn.name or id(dyn), dyn)
             return dyn
         if isinstance(dyn, ParamDescriber):
             key = dyn.identifier
             if not self._has_after_update(key):
-                self._add_after_update(key, dyn())
+                sized = "in_size" in dyn.kwargs or dyn.args
+                # a description without a size gets this population's (as in brainstate 0.1)
+                self._add_after_update(key, dyn() if sized else dyn(in_size=self.varshape))
             return self._get_after_update(key)
         raise TypeError(
             f"align_pre expects a Dynamics or a description (Cls.desc(...)), got {dyn!r}"
@@ -380,11 +383,24 @@ class Projection(Module):
 
     A projection's ``update`` moves activity from a source to a target (usually by
     registering inputs on a :class:`Dynamics` target). :class:`DynamicsGroup` updates its
-    projections before its populations.
+    projections before its populations. A projection that only groups other projections
+    (its direct children) needs no ``update`` of its own: by default it calls each child
+    with its arguments, as in brainstate 0.1.
+
+    Raises:
+        NotImplementedError: ``update`` of a projection that neither defines it nor holds
+            child modules.
     """
 
     def update(self, *args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError(f"{type(self).__name__} must implement update()")
+        children = list(cast(FlattedDict, nodes(self, Module, allowed_hierarchy=(1, 1))).values())
+        if not children:
+            raise NotImplementedError(
+                f"{type(self).__name__} must implement update() (or hold the projections it "
+                "groups as attributes, which update() then calls in turn)."
+            )
+        for child in children:
+            child(*args, **kwargs)
 
 
 class DynamicsGroup(Module):

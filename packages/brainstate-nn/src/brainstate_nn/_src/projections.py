@@ -109,6 +109,9 @@ class AlignPostProj(Projection):
         syn: an align-post synapse or its description.
         out: a synaptic output (``COBA``, ``CUBA``, ``MgBlock``) or its description.
         post: the postsynaptic :class:`Dynamics`.
+        label: an optional label of the current input on ``post`` (select it with
+            ``post.sum_current_inputs(..., label=...)``); described synapses merge only
+            with projections of the same label.
         name: an optional name (default: unique).
 
     Raises:
@@ -122,6 +125,7 @@ class AlignPostProj(Projection):
         syn: Any,
         out: Any,
         post: Dynamics,
+        label: str | None = None,
         name: str | None = None,
     ) -> None:
         super().__init__(name=name or _unique(type(self)))
@@ -138,6 +142,8 @@ class AlignPostProj(Projection):
                     f"(e.g. COBA.desc(E=0.)), got {out!r}"
                 )
             key = (syn.identifier, out.identifier)
+            if label is not None:  # projections merge only with those of the same label
+                key = (label, *key)
             if not post._has_before_update(key):
                 syn_obj, out_obj = syn(), out()
                 if not isinstance(syn_obj, AlignPost):
@@ -146,7 +152,7 @@ class AlignPostProj(Projection):
                     )
                 if not isinstance(out_obj, SynOut):
                     raise TypeError(f"out must be a synaptic output (COBA, ...), got {out_obj!r}")
-                post.add_current_input(str(self.name), out_obj)
+                post.add_current_input(str(self.name), out_obj, label=label)
                 post._add_before_update(key, _AlignPost(syn_obj, out_obj))
             merged = post._get_before_update(key)
             syn, out = merged.syn, merged.out
@@ -156,12 +162,13 @@ class AlignPostProj(Projection):
                 raise TypeError(f"syn must be an align-post synapse (Expon, ...), got {syn!r}")
             if not isinstance(out, SynOut):
                 raise TypeError(f"out must be a synaptic output (COBA, ...), got {out!r}")
-            post.add_current_input(str(self.name), out)
+            post.add_current_input(str(self.name), out, label=label)
             self.merging = False
         self.comm = comm
         self.syn: Any = syn
         self.out: Any = out
         self.post = post
+        self.label = label
 
     @call_order(2)
     def init_state(self, *args: Any, **kwargs: Any) -> None:
@@ -222,42 +229,58 @@ class DeltaProj(Projection):
 
 
 class CurrentProj(Projection):
-    """A projection from a presynaptic variable (``prefetch``) through ``comm`` to a current.
+    """A projection from a presynaptic variable through ``comm`` to a current.
 
-    ``update()`` reads the prefetched variable (e.g. a presynaptic synapse's conductance, or
-    its delayed value), maps it with ``comm`` and binds it to ``out``, which ``post`` adds to
-    its input current.
+    ``update(*x)`` applies the ``prefetch`` modules in turn (the last one typically reads a
+    presynaptic variable: ``pre.prefetch('g')``, its delayed value
+    ``pre.prefetch('g').delay.at(t)``), maps the result with ``comm`` and binds it to
+    ``out``, which ``post`` adds to its input current. Without ``prefetch``, the input
+    given to ``update`` goes to ``comm`` directly (as in brainstate 0.1).
 
     Args:
-        prefetch: ``pre.prefetch('g')`` or ``pre.prefetch('g').delay.at(t)``.
+        *prefetch: modules applied to the input before ``comm``; the last one must be a
+            ``pre.prefetch(...)`` reference (optionally ``.delay.at(t)``).
         comm: the connectivity (callable).
         out: a synaptic output.
         post: the postsynaptic :class:`Dynamics`.
         name: an optional name.
+
+    Raises:
+        TypeError: a wrong kind of ``prefetch``, ``out`` or ``post``.
     """
 
     def __init__(
         self,
-        prefetch: Any,
+        *prefetch: Any,
         comm: Callable[..., Any],
         out: SynOut,
         post: Dynamics,
         name: str | None = None,
     ) -> None:
         super().__init__(name=name or _unique(type(self)))
-        if not isinstance(prefetch, (Prefetch, PrefetchDelayAt)):
+        if prefetch and not isinstance(prefetch[-1], (Prefetch, PrefetchDelayAt)):
             raise TypeError(
-                f"prefetch must be pre.prefetch(...) (optionally .delay.at(t)), got {prefetch!r}"
+                "the last prefetch module must be pre.prefetch(...) (optionally "
+                f".delay.at(t)), got {prefetch[-1]!r}"
             )
+        if not callable(comm):
+            raise TypeError(f"comm must be callable, got {comm!r}")
         if not isinstance(out, SynOut):
             raise TypeError(f"out must be a synaptic output, got {out!r}")
         if not isinstance(post, Dynamics):
             raise TypeError(f"post must be a Dynamics, got {post!r}")
-        self.prefetch = prefetch
+        self.prefetch = _check_modules(prefetch)
         self.comm = comm
         self.out = out
         self.post = post
         post.add_current_input(str(self.name), out)
 
+    @call_order(2)
+    def init_state(self, *args: Any, **kwargs: Any) -> None:
+        for m in self.prefetch:
+            _register_prefetch(m)
+
     def update(self, *args: Any) -> None:
-        self.out.bind_cond(self.comm(self.prefetch(*args)))
+        for m in self.prefetch:
+            args = (m.value if isinstance(m, State) else m(*args),)
+        self.out.bind_cond(self.comm(*args))

@@ -214,7 +214,9 @@ class AMPA(Synapse):
     r"""Kinetic AMPA receptor: ``dg/dt = alpha [T] (1 - g) - beta g`` (Destexhe et al. 1994).
 
     A presynaptic spike releases transmitter of concentration ``T`` for ``T_dur``. ``g`` is
-    the open fraction (dimensionless). Needs ``environ`` ``t``.
+    the open fraction times a maximal conductance of 1 mS, so it is in mS and feeds a
+    ``COBA`` output through plain weights (as in brainstate 0.1.5 and later); a unit-less
+    ``g_initializer`` gives the bare fraction. Needs ``environ`` ``t``.
 
     Args:
         in_size: the presynaptic population's shape.
@@ -223,7 +225,7 @@ class AMPA(Synapse):
         beta: unbinding rate (1/ms).
         T: transmitter concentration during release (mM).
         T_dur: release duration (ms).
-        g_initializer: initial open fraction.
+        g_initializer: initial ``g`` (default zero, in mS).
     """
 
     def __init__(
@@ -241,7 +243,7 @@ class AMPA(Synapse):
         self.beta = self._p(beta, u.ms**-1, "beta")
         self.T = self._p(T, u.mM, "T")
         self.T_duration = self._p(T_dur, u.ms, "T_dur")
-        self.g_initializer = ZeroInit() if g_initializer is None else g_initializer
+        self.g_initializer = ZeroInit(unit=u.mS) if g_initializer is None else g_initializer
 
     def _never(self, batch_size: int | None) -> Any:
         return _value(Constant(-1e7 * u.ms), self.varshape, batch_size)
@@ -255,7 +257,7 @@ class AMPA(Synapse):
         self.spike_arrival_time.value = self._never(batch_size)
 
     def dg(self, g: Any, t: Any, TT: Any) -> Any:
-        return self.alpha * TT * (1 - g) - self.beta * g
+        return self.alpha * TT * (1 * u.get_unit(g) - g) - self.beta * g
 
     def update(self, pre_spike: Any) -> Any:
         t = in_unit(environ.get("t", desc="the current time"), u.ms, "t", self._label())
@@ -276,7 +278,7 @@ class GABAa(AMPA):
         beta: unbinding rate (1/ms).
         T: transmitter concentration during release (mM).
         T_dur: release duration (ms).
-        g_initializer: initial open fraction.
+        g_initializer: initial ``g`` (default zero, in mS).
     """
 
     def __init__(
