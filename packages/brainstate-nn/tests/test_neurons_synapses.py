@@ -161,16 +161,17 @@ def test_alpha_peaks_at_tau_with_the_weight():
 
 
 def _tm_reference(spikes, U, tau_f, tau_d, dt):
+    """Tsodyks, Pawelzik & Markram (1998): u relaxes to 0, x to 1; the release is u⁺ x."""
     uu, x, out = U, 1.0, []
     for s in spikes:
-        uu = U + (uu - U) * np.exp(-dt / tau_f)
+        uu = uu * np.exp(-dt / tau_f)
         x = 1 + (x - 1) * np.exp(-dt / tau_d)
+        released = 0.0
         if s:
             uu = uu + U * (1 - uu)
-        eff = uu * x
-        if s:
-            x = x - eff
-        out.append(eff)
+            released = uu * x
+            x = x - released
+        out.append(released)
     return np.array(out)
 
 
@@ -184,11 +185,11 @@ def test_stp_follows_tsodyks_markram():
 
 def test_std_depletes_and_recovers():
     std = nn.init_all_states(nn.STD(1, tau=100.0 * u.ms, U=0.3))
-    std(jnp.ones(1))
+    assert float(std(jnp.ones(1))[0]) == pytest.approx(0.7, rel=1e-6)  # x after the spike
     x1 = float(std.x.value[0])
     assert x1 == pytest.approx(0.7, rel=1e-6)
     for _ in range(100):
-        std(jnp.zeros(1))
+        assert float(std(jnp.zeros(1))[0]) == 0.0  # no spike, nothing sent
     assert float(std.x.value[0]) == pytest.approx(1 - 0.3 * np.exp(-10.0 / 100.0), rel=1e-5)
 
 
@@ -548,6 +549,21 @@ def test_transmitter_pulses_last_the_same_number_of_steps_for_every_spike():
     g = np.asarray(u.get_mantissa(g)).ravel()
     peaks = np.array([g[k : k + 97].max() for k in range(0, 3880, 97)])
     np.testing.assert_allclose(peaks[8:], peaks[8], rtol=1e-5)  # the periodic steady state
+
+
+def test_dual_exponential_takes_brainstate_0_1_s_arguments():
+    # brainstate 0.1's order: (in_size, name, tau_decay, tau_rise, A, g_initializer)
+    a = nn.init_all_states(nn.DualExpon(1, None, 5.0 * u.ms, 1.0 * u.ms))
+    b = nn.init_all_states(nn.DualExpon(1, tau_rise=1.0 * u.ms, tau_decay=5.0 * u.ms))
+    assert float(a.a) == pytest.approx(float(b.a))
+    scaled = nn.init_all_states(nn.DualExpon(1, tau_decay=5.0 * u.ms, tau_rise=1.0 * u.ms, A=2.0))
+    g = [
+        float(u.get_mantissa(scaled(jnp.ones(1) * u.mS if i == 0 else None)[0])) for i in range(200)
+    ]
+    t = np.arange(200) * DT  # an event at t = 0: g = A (e^{-t/τd} - e^{-t/τr})
+    np.testing.assert_allclose(g, 2.0 * (np.exp(-t / 5.0) - np.exp(-t / 1.0)), atol=1e-5)
+    with pytest.raises(u.UnitMismatchError, match="'A'"):
+        nn.DualExpon(1, A=2.0 * u.ms)
 
 
 def test_dual_exponential_with_equal_time_constants_is_refused():

@@ -208,6 +208,7 @@ from ._src.synapses import (
     DualExpon as DualExpon,
     Expon as Expon,
     GABAa as GABAa,
+    ShortTermPlasticity as ShortTermPlasticity,
     Synapse as Synapse,
 )
 from ._src.synouts import COBA as COBA, CUBA as CUBA, MgBlock as MgBlock, SynOut as SynOut
@@ -327,6 +328,7 @@ __all__: list[str] = [
     "GABAa",
     "STP",
     "STD",
+    "ShortTermPlasticity",
     "SynOut",
     "COBA",
     "CUBA",

@@ -21,7 +21,18 @@ from .exp_euler import _exprel, exp_euler_step
 from .init import Constant, ZeroInit, param
 from .units import in_unit, magnitude, stamp_time, time_step, within_steps
 
-__all__ = ["AMPA", "STD", "STP", "Alpha", "AlignPost", "DualExpon", "Expon", "GABAa", "Synapse"]
+__all__ = [
+    "AMPA",
+    "STD",
+    "STP",
+    "Alpha",
+    "AlignPost",
+    "DualExpon",
+    "Expon",
+    "GABAa",
+    "ShortTermPlasticity",
+    "Synapse",
+]
 
 
 class AlignPost:
@@ -102,31 +113,43 @@ class DualExpon(Synapse, AlignPost):
     r"""Difference of exponentials, normalized so that one event peaks at its weight.
 
     ``g = A (g_d - g_r)``, ``dg_r/dt = -g_r/τ_r``, ``dg_d/dt = -g_d/τ_d``; an event of
-    weight ``w`` adds ``w`` to both. ``A = 1/(e^{-t_p/τ_d} - e^{-t_p/τ_r})`` with the peak
-    time ``t_p = τ_r τ_d ln(τ_d/τ_r)/(τ_d - τ_r)`` (the default ``normalize=True``).
+    weight ``w`` adds ``w`` to both. By default ``A = 1/(e^{-t_p/τ_d} - e^{-t_p/τ_r})``
+    with the peak time ``t_p = τ_r τ_d ln(τ_d/τ_r)/(τ_d - τ_r)``, so that one event peaks
+    at its weight, in the weight's unit.
+
+    Differs from brainstate 0.1, where ``g`` was ``A (τ_d - τ_r)/(τ_r τ_d) (g_d - g_r)``:
+    that factor gave ``g`` a unit of conductance per time (a COBA output then failed on
+    units) and a peak of about 0.9 per unit weight. A given ``A`` here is the whole factor.
 
     Args:
         in_size: the population's shape.
         name: an optional name.
-        tau_rise: rise time constant (ms).
         tau_decay: decay time constant (ms), larger than ``tau_rise``.
-        normalize: scale so that the peak of one event equals its weight.
+        tau_rise: rise time constant (ms).
+        A: the factor of ``g_d - g_r`` (default: the peak normalization above).
         g_initializer: initial values of both components (default zeros in mS).
+        normalize: with ``A`` not given, normalize the peak (default) or use ``A = 1``.
+
+    Raises:
+        ValueError: equal time constants with the peak normalization.
     """
 
     def __init__(
         self,
         in_size: Any,
         name: str | None = None,
-        tau_rise: Any = 1.0 * u.ms,
         tau_decay: Any = 10.0 * u.ms,
-        normalize: bool = True,
+        tau_rise: Any = 1.0 * u.ms,
+        A: Any = None,
         g_initializer: Any = None,
+        normalize: bool = True,
     ) -> None:
         super().__init__(in_size, name=name)
         self.tau_rise = self._p(tau_rise, u.ms, "tau_rise")
         self.tau_decay = self._p(tau_decay, u.ms, "tau_decay")
-        if normalize:
+        if A is not None:
+            self.a = param(in_unit(A, u.get_unit(1.0), "A", self._label()), self.varshape)
+        elif normalize:
             tr, td = self.tau_rise, self.tau_decay
             if bool(np.any(np.asarray(u.get_mantissa(td - tr)) == 0)):
                 raise ValueError(
@@ -294,21 +317,28 @@ class GABAa(AMPA):
         super().__init__(in_size, name, alpha, beta, T, T_dur, g_initializer)
 
 
-class STP(Synapse):
+class ShortTermPlasticity(Synapse):
+    """Base class of short-term plasticity models (:class:`STP`, :class:`STD`)."""
+
+
+class STP(ShortTermPlasticity):
     r"""Tsodyks-Markram short-term plasticity (facilitation and depression).
 
-    Between spikes ``du/dt = (U - u)/τ_f`` and ``dx/dt = (1 - x)/τ_d``; at a spike
-    ``u⁺ = u + U(1 - u)``, then the released fraction is ``u⁺ x`` and ``x⁺ = x - u⁺ x``.
-    ``update(pre_spike)`` returns the efficacy ``u⁺ x`` of every element; multiply it by
-    the spikes to get the released fraction.
+    As in Tsodyks, Pawelzik & Markram (1998) and brainstate 0.1: between spikes
+    ``du/dt = -u/τ_f`` and ``dx/dt = (1 - x)/τ_d``; at a spike the utilization jumps to
+    ``u⁺ = u + U(1 - u)``, the fraction ``u⁺ x`` of the resources is released and
+    ``x⁺ = x - u⁺ x``. ``u`` starts at ``U``, ``x`` at 1.
 
-    brainstate 0.1 integrated ``du/dt = U - u/τ_f`` (dimensionally wrong; ``u`` grew
-    without bound between spikes); this is the published equation.
+    ``update(pre_spike)`` returns the released fraction ``u⁺ x · pre_spike`` (zero where
+    there is no spike): the spikes weighted by their efficacy, ready for ``comm``.
+    brainstate 0.1 returned ``u⁺ x⁺`` (the resources left after the release, so a strongly
+    facilitated synapse appeared weaker); brainstate 0.1.0 also integrated
+    ``du/dt = U - u/τ_f``.
 
     Args:
         in_size: the presynaptic population's shape.
         name: an optional name.
-        U: utilization increment (baseline release probability).
+        U: utilization increment (the release probability of a rested synapse).
         tau_f: facilitation time constant (ms).
         tau_d: depression (recovery) time constant (ms).
     """
@@ -335,20 +365,21 @@ class STP(Synapse):
         self.u.value = _value(Constant(self.U), self.varshape, batch_size)
 
     def update(self, pre_spike: Any) -> Any:
-        uu = exp_euler_step(lambda v: (self.U - v) / self.tau_f, self.u.value)
+        uu = exp_euler_step(lambda v: -v / self.tau_f, self.u.value)
         x = exp_euler_step(lambda v: (1 - v) / self.tau_d, self.x.value)
         uu = uu + pre_spike * self.U * (1 - uu)
-        efficacy = uu * x
+        released = uu * x * pre_spike
         self.u.value = uu
-        self.x.value = x - pre_spike * efficacy
-        return efficacy
+        self.x.value = x - released
+        return released
 
 
-class STD(Synapse):
+class STD(ShortTermPlasticity):
     r"""Short-term depression: ``dx/dt = (1 - x)/τ``; a spike uses ``U·x`` of the resources.
 
-    ``update(pre_spike)`` returns the resources ``x`` after the step (the next release is
-    ``U·x``).
+    ``update(pre_spike)`` returns ``x · pre_spike`` with ``x`` the resources left after the
+    step (as brainstate 0.1): the spikes weighted by the depressed efficacy, zero where
+    there is no spike.
 
     Args:
         in_size: the presynaptic population's shape.
@@ -377,4 +408,4 @@ class STD(Synapse):
     def update(self, pre_spike: Any) -> Any:
         x = exp_euler_step(lambda v: (1 - v) / self.tau, self.x.value)
         self.x.value = x - pre_spike * self.U * x
-        return self.x.value
+        return self.x.value * pre_spike
