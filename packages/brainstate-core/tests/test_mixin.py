@@ -29,6 +29,8 @@ def test_public_names():
         "Mixin",
         "ParamDesc",
         "ParamDescriber",
+        "AlignPost",
+        "BindCondData",
     }
     for name in mixin.__all__:
         assert getattr(mixin, name) is not None
@@ -256,3 +258,21 @@ def test_param_describer_repr_and_identifier():
     assert hash(recipe.identifier) == hash(Linear.desc(3, out_size=4).identifier)
     assert recipe.args == (3,)
     assert recipe.kwargs == {"out_size": 4}
+
+
+def test_align_post_and_bind_cond_data_mixins():
+    from brainstate_core.mixin import AlignPost, BindCondData, Mixin
+
+    assert issubclass(AlignPost, Mixin) and issubclass(BindCondData, Mixin)
+
+    class Out(BindCondData):
+        pass
+
+    out = Out()
+    assert out._conductance is None
+    out.bind_cond(3.0)
+    assert out._conductance == 3.0
+    out.unbind_cond()
+    assert out._conductance is None
+    with pytest.raises(NotImplementedError, match="add_delta_input"):
+        type("Syn", (AlignPost,), {})().align_post_input_add(1.0)

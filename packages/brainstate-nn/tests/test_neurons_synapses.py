@@ -313,6 +313,29 @@ def test_labelled_align_post_projections_are_selected_and_not_merged():
     )
 
 
+def test_a_synapse_of_one_s_own_declared_align_post_with_the_mixin():
+    from brainstate_core.mixin import AlignPost
+
+    class Decay(nn.Synapse, AlignPost):
+        def init_state(self, batch_size=None, **kwargs):
+            self.g = bsc.HiddenState(jnp.zeros(self.varshape) * u.mS)
+
+        def update(self, x=None):
+            self.g.value = self.sum_delta_inputs(self.g.value * 0.5)
+            return self.g.value
+
+    post = nn.LIF(2)
+    proj = nn.AlignPostProj(
+        comm=lambda s: s * u.mS, syn=Decay.desc(2), out=nn.COBA.desc(E=0.0 * u.mV), post=post
+    )
+    nn.init_all_states(post)
+    proj(jnp.array([1.0, 0.0]))
+    proj.syn()  # g = 0 * .5 + 1
+    proj(jnp.array([1.0, 0.0]))
+    np.testing.assert_allclose(u.get_mantissa(proj.syn()), [1.5, 0.0])  # 1 * .5 + 1
+    assert isinstance(nn.Expon(1), AlignPost)
+
+
 def test_a_projection_without_update_calls_the_projections_it_holds():
     post = nn.init_all_states(nn.LIF(2, tau=10.0 * u.ms, V_th=1e3 * u.mV))
 

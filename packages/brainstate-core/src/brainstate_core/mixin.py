@@ -8,7 +8,9 @@ Examples:
 """
 
 from ._src.mixin import (
+    AlignPost,
     Batching,
+    BindCondData,
     JointMode,
     Mixin,
     Mode,
@@ -25,6 +27,8 @@ __all__ = [
     "JointMode",
     # mixins
     "Mixin",
+    "AlignPost",
+    "BindCondData",
     "ParamDesc",
     "ParamDescriber",
 ]

@@ -27,6 +27,8 @@ __all__ = [
     "Training",
     "Batching",
     "JointMode",
+    "AlignPost",
+    "BindCondData",
 ]
 
 T = TypeVar("T")
@@ -45,6 +47,62 @@ class Mixin:
     """
 
     __slots__ = ()
+
+
+class AlignPost(Mixin):
+    """Marks a synapse whose variables have the postsynaptic population's shape.
+
+    Align-post projections (``brainstate_nn.AlignPostProj``) accept only such synapses:
+    they add their increments to it (``add_delta_input``) and merge identical ones. Declare
+    a synapse of your own as ``class MySyn(Synapse, AlignPost)``.
+
+    Examples:
+        >>> from brainstate_core.mixin import AlignPost
+        >>> class Trace(AlignPost):
+        ...     pass
+        >>> isinstance(Trace(), AlignPost)
+        True
+    """
+
+    __slots__ = ()
+
+    def align_post_input_add(self, *args: Any, **kwargs: Any) -> None:
+        """brainstate 0.1's hook for adding inputs; projections use ``add_delta_input``."""
+        raise NotImplementedError(
+            f"{type(self).__name__}.align_post_input_add is not implemented; align-post "
+            "projections add their input with add_delta_input."
+        )
+
+
+class BindCondData(Mixin):
+    """Holds a conductance bound for the current step (``bind_cond``/``unbind_cond``).
+
+    Synaptic outputs use it: a synapse binds its conductance, then the output turns it into
+    a current when the postsynaptic population asks.
+
+    Examples:
+        >>> from brainstate_core.mixin import BindCondData
+        >>> class Out(BindCondData):
+        ...     pass
+        >>> out = Out()
+        >>> out.bind_cond(2.0)
+        >>> out._conductance
+        2.0
+        >>> out.unbind_cond()
+        >>> out._conductance is None
+        True
+    """
+
+    __slots__ = ()
+    _conductance: Any = None
+
+    def bind_cond(self, conductance: Any) -> None:
+        """Bind ``conductance`` for this step."""
+        self._conductance = conductance
+
+    def unbind_cond(self) -> None:
+        """Forget the bound conductance."""
+        self._conductance = None
 
 
 # --------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import brainunit as u
 import numpy as np
 
 from brainstate_core import HiddenState, ShortTermState, environ
+from brainstate_core.mixin import AlignPost
 
 from .dynamics import Dynamics
 from .exp_euler import _exprel, exp_euler_step
@@ -33,10 +34,6 @@ __all__ = [
     "ShortTermPlasticity",
     "Synapse",
 ]
-
-
-class AlignPost:
-    """Marker: the synapse's variables have the postsynaptic population's shape."""
 
 
 def _value(init: Any, shape: Any, batch_size: int | None) -> Any:

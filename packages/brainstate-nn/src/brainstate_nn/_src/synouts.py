@@ -7,13 +7,15 @@ from typing import Any
 
 import brainunit as u
 
+from brainstate_core.mixin import BindCondData
+
 from .module import Module
 from .units import in_unit
 
 __all__ = ["COBA", "CUBA", "MgBlock", "SynOut"]
 
 
-class SynOut(Module):
+class SynOut(Module, BindCondData):
     """Base class of synaptic outputs.
 
     The synapse's conductance of the current step is bound with :meth:`bind_cond`; calling
@@ -24,12 +26,6 @@ class SynOut(Module):
     def __init__(self) -> None:
         super().__init__()
         self._conductance: Any = None
-
-    def bind_cond(self, conductance: Any) -> None:
-        self._conductance = conductance
-
-    def unbind_cond(self) -> None:
-        self._conductance = None
 
     def __graph_items__(self) -> Iterable[tuple[Any, Any]]:
         return ((k, v) for k, v in self.__dict__.items() if k != "_conductance")
