@@ -201,6 +201,30 @@ def test_exp_euler_rejects_integers_and_adds_noise():
 # -- Delay ---------------------------------------------------------------------------------------
 
 
+def test_delay_entries_with_indices_as_in_brainstate_0_1():
+    with bsc.environ.context(dt=1.0 * u.ms):
+        d = nn.Delay(jnp.zeros(4), time=3.0 * u.ms, take_aware_unit=True)
+        d.register_entry("x", 2.0 * u.ms, jnp.array([0, 2]))  # (entry, time, *indices)
+        d.register_entry("y", delay_step=1)
+        nn.init_all_states(d)
+        for i in range(5):
+            d.update(jnp.arange(4.0) + 10 * i)
+        np.testing.assert_array_equal(d.at("x"), [20.0, 22.0])  # 2 steps ago, at [0, 2]
+        np.testing.assert_array_equal(d.at("y"), [30.0, 31.0, 32.0, 33.0])
+        np.testing.assert_array_equal(d.at("x", 1), 21.0)  # indices given to at() win
+
+        pre = nn.LIF(3, V_initializer=nn.init.Constant(-70.0 * u.mV))
+        by_index = pre.prefetch("V").delay.at(1.0 * u.ms, jnp.array([2]))
+        shorthand = pre.prefetch_delay("V", 1.0 * u.ms)
+        nn.init_all_states(pre)
+        for i in range(3):
+            with bsc.environ.context(t=i * u.ms):
+                pre(jnp.array([0.0, 1.0, 2.0]) * u.mA)
+        full = shorthand()
+        assert full.shape == (3,) and by_index().shape == (1,)
+        np.testing.assert_allclose(u.get_mantissa(by_index()), u.get_mantissa(full)[2:])
+
+
 @pytest.mark.parametrize("method", ["rotation", "concat"])
 def test_delay_returns_the_value_n_steps_ago(method):
     with bsc.environ.context(dt=1.0):

@@ -63,6 +63,9 @@ class Delay(Module):
     whether it is read before or after this step's ``update``. The rotation method
     (default) keeps a ring buffer and the position of its latest write (O(1) per step); the
     concat method shifts the buffer (O(length) per step). Both give the same values.
+    brainstate 0.1 counted from the slot the next write would fill, so a delay read before
+    the update (as projections read in a :class:`DynamicsGroup`, which updates them first)
+    acted one step earlier there than here, and rotation and concat disagreed by a step.
 
     Args:
         target_info: an example value (or pytree of arrays / ``ShapeDtypeStruct``) giving
@@ -73,6 +76,8 @@ class Delay(Module):
         entries: ``{name: delay_time}`` entries to register.
         delay_method: ``'rotation'`` or ``'concat'``.
         interp_method: ``'linear_interp'`` or ``'round'`` (for :meth:`retrieve_at_time`).
+        take_aware_unit: accepted for brainstate 0.1's code; values with units are always
+            recorded with their unit here.
 
     Examples:
         >>> import jax.numpy as jnp
@@ -95,8 +100,10 @@ class Delay(Module):
         entries: dict[str, Any] | None = None,
         delay_method: str = ROTATION,
         interp_method: str = LINEAR,
+        take_aware_unit: bool = True,
     ) -> None:
         super().__init__()
+        del take_aware_unit  # brainstate 0.1's switch: Quantities are always recorded here
         if delay_method not in (ROTATION, CONCAT):
             raise ValueError(
                 f"delay_method must be {ROTATION!r} or {CONCAT!r}, got {delay_method!r}"
@@ -124,6 +131,7 @@ class Delay(Module):
         self.max_length = steps + 1
         self._init = init
         self._entries: dict[str, int] = {}
+        self._entry_indices: dict[str, tuple[Any, ...]] = {}
         self.history: ShortTermState | None = None
         for entry, t in (entries or {}).items():
             self.register_entry(entry, t)
@@ -142,9 +150,13 @@ class Delay(Module):
         return self
 
     def register_entry(
-        self, entry: str, delay_time: Any = None, delay_step: int | None = None
+        self, entry: str, delay_time: Any = None, *indices: Any, delay_step: int | None = None
     ) -> Delay:
-        """Register a named reader of the value ``delay_time`` (or ``delay_step`` steps) ago."""
+        """Register a named reader of the value ``delay_time`` (or ``delay_step`` steps) ago.
+
+        ``indices`` (as brainstate 0.1's ``register_entry(entry, time, *indices)``) select
+        the elements :meth:`at` returns for this entry.
+        """
         if entry in self._entries:
             raise KeyError(
                 f"delay entry {entry!r} is already registered (with {self._entries[entry]} "
@@ -153,6 +165,8 @@ class Delay(Module):
         _, steps = _steps(delay_time, delay_step)
         self.register_delay(delay_step=steps)
         self._entries[entry] = steps
+        if indices:
+            self._entry_indices[entry] = indices
         return self
 
     def access(self, entry: str, time: Any = None) -> DelayAccess:
@@ -198,9 +212,11 @@ class Delay(Module):
         return self.history
 
     def at(self, entry: str, *indices: Any) -> Any:
-        """The value recorded for the registered ``entry``."""
+        """The value recorded for the registered ``entry`` (at its registered indices, or
+        at ``indices``)."""
         if entry not in self._entries:
             raise KeyError(f"no delay entry {entry!r}; registered: {sorted(self._entries)}")
+        indices = indices or self._entry_indices.get(entry, ())
         return self.retrieve_at_step(self._entries[entry], *indices)
 
     def retrieve_at_step(self, delay_step: Any, *indices: Any) -> Any:

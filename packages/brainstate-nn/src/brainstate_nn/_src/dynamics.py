@@ -351,6 +351,10 @@ class Dynamics(Module):
         """A reference to this population's variable ``item`` (``.delay.at(t)`` for delays)."""
         return Prefetch(self, item)
 
+    def prefetch_delay(self, item: str, delay_time: Any, *indices: Any) -> PrefetchDelayAt:
+        """``prefetch(item).delay.at(delay_time, *indices)`` (brainstate 0.1's shorthand)."""
+        return self.prefetch(item).delay.at(delay_time, *indices)
+
     def align_pre(self, dyn: Any) -> Any:
         """Run ``dyn`` (or build it from a description, once per description) after this
         population's update, fed with its output; returns the instance. A description
@@ -482,14 +486,16 @@ class PrefetchDelay(Module):
         self.module = module
         self.item = item
 
-    def at(self, time: Any) -> PrefetchDelayAt:
-        return PrefetchDelayAt(self.module, self.item, time)
+    def at(self, time: Any, *indices: Any) -> PrefetchDelayAt:
+        """The value ``time`` ago (at ``indices`` of it, if given)."""
+        return PrefetchDelayAt(self.module, self.item, time, *indices)
 
 
 class PrefetchDelayAt(Module):
-    """The value of ``module.<item>`` ``time`` ago (a :class:`StateWithDelay` records it)."""
+    """The value of ``module.<item>`` ``time`` ago (a :class:`StateWithDelay` records it),
+    at ``indices`` of it if given."""
 
-    def __init__(self, module: Module, item: str, time: Any) -> None:
+    def __init__(self, module: Module, item: str, time: Any, *indices: Any) -> None:
         super().__init__()
         from .delay import StateWithDelay
 
@@ -503,7 +509,7 @@ class PrefetchDelayAt(Module):
             module._add_after_update(key, not_receive_update_output(StateWithDelay(module, item)))
         self.state_delay = module._get_after_update(key)
         self.entry = f"prefetch-{id(self)}"
-        self.state_delay.register_entry(self.entry, time)
+        self.state_delay.register_entry(self.entry, time, *indices)
 
     def update(self, *args: Any, **kwargs: Any) -> Any:
         return self.state_delay.at(self.entry)

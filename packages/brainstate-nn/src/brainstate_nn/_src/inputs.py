@@ -2,7 +2,11 @@
 
 Signatures follow brainstate (``SpikeTime``, ``PoissonSpike`` and ``PoissonEncoder`` from
 0.1, ``PoissonInput`` from its later 0.1 releases). Frequencies are in Hz and times in ms
-when given as plain numbers. Random numbers come from :mod:`brainstate_core.random`, so
+when given as plain numbers, so a plain ``freqs=20.`` with ``dt=0.1`` spikes with
+probability 0.002 per step (as in BrainPy and Brian2). brainstate 0.1 multiplied plain
+numbers as they came (probability ``freqs · dt``, 2 here): give a plain per-step
+probability ``p`` of 0.1 code as ``freqs = p / dt`` in kHz (``p / dt * u.kHz``).
+Random numbers come from :mod:`brainstate_core.random`, so
 ``brainstate_core.random.seed`` reproduces a run and ``brainstate_augment.vmap`` gives
 each lane its own draws.
 """

@@ -235,6 +235,9 @@ class LIFRef(LIF):
 
     During ``tau_ref`` after a spike the potential is held (at its reset value). Needs the
     current time ``t`` in ``environ`` (``environ.context(t=...)`` in the simulation loop).
+    The period is counted in whole steps, ``floor(tau_ref / dt)`` of them, as Brian2 does
+    (brainstate 0.1 compared float times, so a ``tau_ref`` that is not a multiple of ``dt``
+    could last a step longer, and equal periods could differ by a step).
 
     Args:
         in_size: the population's shape.

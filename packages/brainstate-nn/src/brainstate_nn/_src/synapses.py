@@ -187,7 +187,8 @@ class Alpha(Synapse, AlignPost):
     r"""Alpha-function synapse: one event of weight ``w`` gives ``w·(t/τ)·e^{1 - t/τ}``.
 
     ``dh/dt = -h/τ``, ``dg/dt = (e·h - g)/τ``; an event adds its weight to ``h``; the
-    conductance peaks at ``w`` at ``t = τ``.
+    conductance peaks at ``w`` at ``t = τ``. brainstate 0.1 integrated ``dg/dt = (h - g)/τ``,
+    so its peak was ``w/e`` (0.37 w), not the ``w`` of the formula it documented.
 
     Args:
         in_size: the population's shape.
