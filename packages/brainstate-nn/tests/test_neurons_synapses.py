@@ -630,3 +630,17 @@ def test_an_event_weight_in_the_wrong_unit_names_the_synapse_and_the_projection(
         proj(jnp.ones(10, bool))
         with pytest.raises(u.UnitMismatchError, match=r"Expon: input 'AlignPostProj\d+'.*in mS"):
             post(0.0 * u.mA)
+
+
+def test_a_unit_less_conductance_into_coba_says_how_to_give_it():
+    post = nn.LIF(3, V_initializer=nn.init.Constant(0.0))
+    proj = nn.AlignPostProj(
+        comm=lambda s: s * 0.5,
+        syn=nn.Expon.desc(3, tau=5.0, g_initializer=nn.init.Constant(0.0)),
+        out=nn.COBA.desc(E=5.0),
+        post=post,
+    )
+    nn.init_all_states(post)
+    proj(jnp.ones(3))
+    with pytest.raises(u.UnitMismatchError, match=r"COBA gives g·\(E - V\).*0\.6 \* u\.S"):
+        post(0.5)

@@ -230,10 +230,10 @@ class Dynamics(Module):
                 value = inp(*args, **kwargs)
             else:
                 value = inputs.pop(key)  # a value is consumed once, even if adding it fails
-            init = self._add_input_value(init, value, key)
+            init = self._add_input_value(init, value, key, getattr(inp, "unit_hint", ""))
         return init
 
-    def _add_input_value(self, init: Any, value: Any, key: str) -> Any:
+    def _add_input_value(self, init: Any, value: Any, key: str, hint: str = "") -> Any:
         if isinstance(value, Increment):
             fused = self._fuse(value, key, init)
             if fused is not None:
@@ -247,8 +247,12 @@ class Dynamics(Module):
         except u.UnitMismatchError:
             raise u.UnitMismatchError(
                 f"{self._label()}: input {key!r} is in {u.get_unit(value)}, which cannot be "
-                f"added to the variable it drives (in {u.get_unit(init)}). Give the input "
-                "(e.g. a projection's weight) in units of that dimension, or as a plain number."
+                f"added to the variable it drives (in {u.get_unit(init)}). "
+                + (
+                    hint
+                    or "Give the input (e.g. a projection's weight) in units of that "
+                    "dimension, or as a plain number."
+                )
             ) from None
 
     def _fuse(self, increment: Increment, key: str, y: Any, beta: Any = 1.0) -> Any:

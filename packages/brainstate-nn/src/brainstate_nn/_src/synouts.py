@@ -49,6 +49,14 @@ class COBA(SynOut):
         E: reversal potential (mV; a plain number is in mV).
     """
 
+    unit_hint = (
+        "COBA gives g·(E - V) with E in mV (a plain E is taken in mV), so the synapse's "
+        "conductance g must be a conductance to make a current: give the projection's "
+        "weights in siemens, scaled with the neuron's R (what acts is R·g: with a plain "
+        "R = 1, i.e. 1 ohm, brainstate 0.1's plain weight 0.6 is 0.6 * u.S). A unit-less g "
+        "makes a voltage."
+    )
+
     def __init__(self, E: Any) -> None:
         super().__init__()
         self.E = in_unit(E, u.mV, "E", "COBA")
@@ -83,6 +91,8 @@ class MgBlock(SynOut):
         beta: magnesium sensitivity (mM).
         V_offset: potential offset (mV).
     """
+
+    unit_hint = COBA.unit_hint.replace("COBA", "MgBlock")
 
     def __init__(
         self,
