@@ -68,7 +68,7 @@ def test_top_level_is_core():
     import brainstate_core
 
     for name in bst.__all__:
-        if name in SHIMS:
+        if name in SHIMS or name == "transform":
             continue
         assert getattr(bst, name) is getattr(brainstate_core, name)
     assert bst.State is brainstate_core.State
@@ -86,3 +86,15 @@ def test_top_level_covers_every_public_core_name():
 
     expected = {n for n in brainstate_core.__all__ if n != "extend"}
     assert expected <= set(bst.__all__)
+
+
+def test_transform_is_brainstate_0_1_s_home_of_compile_and_augment():
+    import brainstate_augment
+    import brainstate_compile
+
+    names = set(bst.transform.__all__)
+    assert names == set(brainstate_compile.__all__) | set(brainstate_augment.__all__)
+    for name in names:
+        source = brainstate_compile if name in brainstate_compile.__all__ else brainstate_augment
+        assert getattr(bst.transform, name) is getattr(source, name), name
+    assert bst.transform.for_loop is bst.compile.for_loop and bst.transform.grad is bst.augment.grad

@@ -8,7 +8,8 @@
 - ``bst.graph`` (brainstate-graph), ``bst.compile`` (brainstate-compile),
   ``bst.augment`` (brainstate-augment), ``bst.event`` (brainstate-event),
   ``bst.nn``, ``bst.functional``, ``bst.init``, ``bst.optim``, ``bst.surrogate``
-  (brainstate-nn).
+  (brainstate-nn);
+- ``bst.transform``: brainstate 0.1's name for ``bst.compile`` and ``bst.augment`` together.
 
 Every name is the very object of the distribution that defines it
 (``bst.graph.Node is brainstate_graph.Node``); this package has no code of its own.
@@ -62,6 +63,7 @@ from . import (
     optim as optim,
     random as random,
     surrogate as surrogate,
+    transform as transform,
     typing as typing,
 )
 
@@ -103,4 +105,5 @@ __all__ = [
     "init",
     "optim",
     "surrogate",
+    "transform",
 ]
