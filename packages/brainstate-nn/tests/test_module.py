@@ -327,3 +327,13 @@ def test_slices_of_a_sequential_may_start_with_a_function():
     assert model[[1, 2]].out_size == (2,)
     with pytest.raises(IndexError, match="holds no layer"):
         model[5:]
+
+
+def test_sequential_append_builds_descriptions_with_the_current_size():
+    model = nn.Sequential(nn.Linear(4, 8))
+    model.append(jax.nn.relu)
+    model.append(nn.Linear.desc(out_size=2))
+    assert len(model) == 3 and model.out_size == (2,)
+    assert model(jnp.ones((5, 4))).shape == (5, 2)
+    with pytest.raises(nn.ShapeError, match="size"):
+        model.append(nn.Linear(3, 1))

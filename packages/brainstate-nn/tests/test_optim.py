@@ -409,3 +409,17 @@ def test_adam_any_shapes_matches_optax(shapes, lr, seed):
         ref_values = optax.apply_updates(ref_values, u)
     for s, r in zip(states.values(), ref_values):
         np.testing.assert_allclose(s.value, r, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("opt_cls", [optim.SGD, optim.Momentum, optim.Adam])
+def test_register_trainable_weights_takes_brainstate_0_1_s_keywords(opt_cls):
+    w = bsc.ParamState(jnp.ones(2))
+    for keyword in ("param_states", "train_states", "states"):
+        opt = opt_cls(lr=0.1)
+        assert opt.register_trainable_weights(**{keyword: {"w": w}}) is opt
+        assert list(opt.param_states.values()) == [w]
+    opt = opt_cls(lr=0.1)
+    assert opt.register_trainable_weights() is opt and len(opt.param_states) == 0
+    with pytest.raises(optim.OptimizerError, match="not under two names"):
+        opt.register_trainable_weights({"w": w}, train_states={"w": w})
+    assert len(opt.param_states) == 0

@@ -287,6 +287,18 @@ class Sequential(Module):
             x = layer(x)
         return x
 
+    def append(self, layer: Any) -> None:
+        """Add ``layer`` at the end (as brainstate 0.1): a Module, a description (built with
+        the current ``out_size``) or a function.
+
+        Raises:
+            ShapeError: the layer's ``in_size`` does not match ``out_size``.
+        """
+        layer, size = _build_layer(layer, self.out_size, len(self.layers))
+        self.layers = [*self.layers, layer]  # a new list, so compiled code sees the change
+        if size is not None:
+            self.out_size = size
+
     def __len__(self) -> int:
         return len(self.layers)
 

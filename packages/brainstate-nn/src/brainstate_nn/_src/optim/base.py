@@ -65,6 +65,16 @@ def _as_flat_mapping(collection: Any, what: str, nested_ok: bool = False) -> lis
     return list(collection.items())
 
 
+def _one_of(param_states: Any, train_states: Any, states: Any) -> Any:
+    given = [x for x in (param_states, train_states, states) if x is not None]
+    if len(given) > 1:
+        raise OptimizerError(
+            "register_trainable_weights: give the States once (param_states, or brainstate "
+            "0.1's train_states/states), not under two names."
+        )
+    return given[0] if given else None
+
+
 class Optimizer(Node):
     """Base class of optimizers: trains the States registered with it.
 
@@ -82,20 +92,32 @@ class Optimizer(Node):
     def __init__(self) -> None:
         self.param_states = FlattedDict()
 
-    def register_trainable_weights(self, param_states: Mapping[Any, State]) -> Optimizer:
+    def register_trainable_weights(
+        self,
+        param_states: Mapping[Any, State] | None = None,
+        *,
+        train_states: Mapping[Any, State] | None = None,
+        states: Mapping[Any, State] | None = None,
+    ) -> Optimizer:
         """Register the States to train, keyed by path.
 
         Args:
             param_states: a ``FlattedDict`` (``model.states(ParamState)``), ``NestedDict``
-                or ``dict`` from path to State.
+                or ``dict`` from path to State; None registers nothing.
+            train_states: brainstate 0.1's name for ``param_states`` (some optimizers).
+            states: brainstate 0.1's name for ``param_states`` (SGD).
 
         Returns:
             The optimizer itself (so calls chain).
 
         Raises:
             OptimizerError: a value is not a State, a State is given twice, or a path is
-                already registered with another State. Nothing is registered then.
+                already registered with another State; or the States are given under two
+                names. Nothing is registered then.
         """
+        param_states = _one_of(param_states, train_states, states)
+        if param_states is None:
+            return self
         items = _as_flat_mapping(
             param_states, "register_trainable_weights(param_states)", nested_ok=True
         )
@@ -247,7 +269,13 @@ class OptaxOptimizer(Optimizer):
         else:
             self.opt_state.value = state
 
-    def register_trainable_weights(self, param_states: Mapping[Any, State]) -> OptaxOptimizer:
+    def register_trainable_weights(
+        self,
+        param_states: Mapping[Any, State] | None = None,
+        *,
+        train_states: Mapping[Any, State] | None = None,
+        states: Mapping[Any, State] | None = None,
+    ) -> OptaxOptimizer:
         """Register the States to train, keyed by path, and initialise optax's state.
 
         Calling it again adds weights and restarts the optimizer state of all of them
@@ -255,7 +283,9 @@ class OptaxOptimizer(Optimizer):
 
         Args:
             param_states: a ``FlattedDict`` (``model.states(ParamState)``), ``NestedDict``
-                or ``dict`` from path to State.
+                or ``dict`` from path to State; None registers nothing.
+            train_states: brainstate 0.1's name for ``param_states``.
+            states: brainstate 0.1's name for ``param_states``.
 
         Returns:
             The optimizer itself.
@@ -264,7 +294,7 @@ class OptaxOptimizer(Optimizer):
             OptimizerError: a value is not a State, a State is given twice, or a path is
                 already registered with another State. Nothing is registered then.
         """
-        super().register_trainable_weights(param_states)
+        super().register_trainable_weights(param_states, train_states=train_states, states=states)
         return self
 
     def _apply(self, grads: Any, **extra_args: Any) -> None:
