@@ -71,6 +71,12 @@ from ._src.collective import (
     vmap_init_all_states as vmap_init_all_states,
 )
 from ._src.embedding import Embedding as Embedding
+from ._src.event_compat import (
+    EventFixedNumConn as EventFixedNumConn,
+    EventFixedProb as EventFixedProb,
+    EventLinear as EventLinear,
+    FixedNumConn as FixedNumConn,
+)
 
 # -- dense layers --
 from ._src.linear import (
@@ -224,6 +230,11 @@ __all__: list[str] = [
     "init_all_states",
     "reset_all_states",
     "vmap_init_all_states",
+    # brainstate 0.1's event-driven layers (over brainstate_event)
+    "EventFixedProb",
+    "EventFixedNumConn",
+    "FixedNumConn",
+    "EventLinear",
     "call_all_functions",
     "call_order",
     "assign_state_values",
