@@ -37,7 +37,7 @@ class ContinuousMixin(Sampler):
 
     # -- the exponential family ---------------------------------------------------------
     def standard_exponential(
-        self, size: Any = None, *, key: Any = None, dtype: Any = None
+        self, size: Any = None, key: Any = None, dtype: Any = None
     ) -> jax.Array:
         """Samples of the exponential distribution with scale 1.
 
@@ -57,7 +57,7 @@ class ContinuousMixin(Sampler):
         return self._standard_exponential(key, out_shape(size), float_dtype(dtype))
 
     def exponential(
-        self, scale: Any = 1.0, size: Any = None, *, key: Any = None, dtype: Any = None
+        self, scale: Any = 1.0, size: Any = None, key: Any = None, dtype: Any = None
     ) -> jax.Array:
         """Samples of the exponential distribution with density ``exp(-x / scale) / scale``.
 
@@ -82,7 +82,7 @@ class ContinuousMixin(Sampler):
         return scale * self._standard_exponential(key, shape, dt)
 
     def standard_gamma(
-        self, shape: Any, size: Any = None, *, key: Any = None, dtype: Any = None
+        self, shape: Any, size: Any = None, key: Any = None, dtype: Any = None
     ) -> jax.Array:
         """Samples of the gamma distribution with shape ``shape`` and scale 1.
 
@@ -107,7 +107,6 @@ class ContinuousMixin(Sampler):
         shape: Any,
         scale: Any = 1.0,
         size: Any = None,
-        *,
         key: Any = None,
         dtype: Any = None,
     ) -> jax.Array:
@@ -133,9 +132,7 @@ class ContinuousMixin(Sampler):
         k, scale = as_float(dt, out, shape, scale)
         return scale * jax.random.gamma(self._draw_key(key), k, out, dt)
 
-    def loggamma(
-        self, a: Any, size: Any = None, *, key: Any = None, dtype: Any = None
-    ) -> jax.Array:
+    def loggamma(self, a: Any, size: Any = None, key: Any = None, dtype: Any = None) -> jax.Array:
         """The logarithm of gamma samples with shape ``a``, accurate also for tiny ``a``.
 
         Args:
@@ -158,7 +155,7 @@ class ContinuousMixin(Sampler):
         return jax.random.loggamma(self._draw_key(key), a, shape, dt)
 
     def beta(
-        self, a: Any, b: Any, size: Any = None, *, key: Any = None, dtype: Any = None
+        self, a: Any, b: Any, size: Any = None, key: Any = None, dtype: Any = None
     ) -> jax.Array:
         """Samples of the beta distribution on ``[0, 1]``.
 
@@ -188,7 +185,6 @@ class ContinuousMixin(Sampler):
         loc: Any = 0.0,
         scale: Any = 1.0,
         size: Any = None,
-        *,
         key: Any = None,
         dtype: Any = None,
     ) -> jax.Array:
@@ -216,7 +212,6 @@ class ContinuousMixin(Sampler):
         loc: Any = 0.0,
         scale: Any = 1.0,
         size: Any = None,
-        *,
         key: Any = None,
         dtype: Any = None,
     ) -> jax.Array:
@@ -244,7 +239,6 @@ class ContinuousMixin(Sampler):
         loc: Any = 0.0,
         scale: Any = 1.0,
         size: Any = None,
-        *,
         key: Any = None,
         dtype: Any = None,
     ) -> jax.Array:
@@ -272,7 +266,6 @@ class ContinuousMixin(Sampler):
         mean: Any = 0.0,
         sigma: Any = 1.0,
         size: Any = None,
-        *,
         key: Any = None,
         dtype: Any = None,
     ) -> jax.Array:
@@ -296,7 +289,7 @@ class ContinuousMixin(Sampler):
         check_param("lognormal", "sigma", sigma, lambda a: a < 0, ">= 0")
         return jnp.exp(self._loc_scale(jax.random.normal, mean, sigma, size, key, dtype))
 
-    def standard_cauchy(self, size: Any = None, *, key: Any = None, dtype: Any = None) -> jax.Array:
+    def standard_cauchy(self, size: Any = None, key: Any = None, dtype: Any = None) -> jax.Array:
         """Samples of the standard Cauchy (Lorentz) distribution, which has no mean.
 
         Args:
@@ -316,7 +309,7 @@ class ContinuousMixin(Sampler):
         return jax.random.cauchy(self._draw_key(key), out_shape(size), dt)
 
     def standard_t(
-        self, df: Any, size: Any = None, *, key: Any = None, dtype: Any = None
+        self, df: Any, size: Any = None, key: Any = None, dtype: Any = None
     ) -> jax.Array:
         """Samples of Student's t distribution with ``df`` degrees of freedom.
 
@@ -339,7 +332,7 @@ class ContinuousMixin(Sampler):
         (df,) = as_float(dt, shape, df)
         return jax.random.t(self._draw_key(key), df, shape, dt)
 
-    def t(self, df: Any, size: Any = None, *, key: Any = None, dtype: Any = None) -> jax.Array:
+    def t(self, df: Any, size: Any = None, key: Any = None, dtype: Any = None) -> jax.Array:
         """Alias of :meth:`standard_t`."""
         return self.standard_t(df, size, key=key, dtype=dtype)
 
@@ -350,7 +343,6 @@ class ContinuousMixin(Sampler):
         size: Any = None,
         loc: Any = 0.0,
         scale: Any = 1.0,
-        *,
         key: Any = None,
         dtype: Any = None,
     ) -> jax.Array:
@@ -383,7 +375,7 @@ class ContinuousMixin(Sampler):
         return jnp.clip(loc + scale * z, lower, upper)
 
     # -- defined by their inverse CDF ---------------------------------------------------
-    def pareto(self, a: Any, size: Any = None, *, key: Any = None, dtype: Any = None) -> jax.Array:
+    def pareto(self, a: Any, size: Any = None, key: Any = None, dtype: Any = None) -> jax.Array:
         """Samples of the Pareto II (Lomax) distribution, numpy's ``pareto``.
 
         Add 1 and multiply by ``m`` for the classical Pareto distribution with minimum ``m``.
@@ -407,7 +399,7 @@ class ContinuousMixin(Sampler):
         (a,) = as_float(dt, shape, a)
         return jnp.expm1(self._standard_exponential(key, shape, dt) / a)
 
-    def power(self, a: Any, size: Any = None, *, key: Any = None, dtype: Any = None) -> jax.Array:
+    def power(self, a: Any, size: Any = None, key: Any = None, dtype: Any = None) -> jax.Array:
         """Samples on ``[0, 1]`` with density ``a * x**(a - 1)``.
 
         Args:
@@ -431,7 +423,7 @@ class ContinuousMixin(Sampler):
         return jnp.exp(-self._standard_exponential(key, shape, dt) / a)
 
     def rayleigh(
-        self, scale: Any = 1.0, size: Any = None, *, key: Any = None, dtype: Any = None
+        self, scale: Any = 1.0, size: Any = None, key: Any = None, dtype: Any = None
     ) -> jax.Array:
         """Samples of the Rayleigh distribution (the norm of a 2-d normal vector).
 
@@ -454,7 +446,7 @@ class ContinuousMixin(Sampler):
         (scale,) = as_float(dt, shape, scale)
         return scale * jnp.sqrt(2 * self._standard_exponential(key, shape, dt))
 
-    def weibull(self, a: Any, size: Any = None, *, key: Any = None, dtype: Any = None) -> jax.Array:
+    def weibull(self, a: Any, size: Any = None, key: Any = None, dtype: Any = None) -> jax.Array:
         """Samples of the Weibull distribution with shape ``a`` and scale 1 (numpy's).
 
         Args:
@@ -478,7 +470,6 @@ class ContinuousMixin(Sampler):
         a: Any,
         scale: Any = 1.0,
         size: Any = None,
-        *,
         key: Any = None,
         dtype: Any = None,
     ) -> jax.Array:
@@ -513,7 +504,6 @@ class ContinuousMixin(Sampler):
         mode: Any,
         right: Any,
         size: Any = None,
-        *,
         key: Any = None,
         dtype: Any = None,
     ) -> jax.Array:
@@ -545,7 +535,7 @@ class ContinuousMixin(Sampler):
         upper = right - jnp.sqrt((1 - u) * width * hi_width)
         return jnp.clip(jnp.where(u * width < lo_width, lower, upper), left, right)
 
-    def maxwell(self, size: Any = None, *, key: Any = None, dtype: Any = None) -> jax.Array:
+    def maxwell(self, size: Any = None, key: Any = None, dtype: Any = None) -> jax.Array:
         """Samples of the standard Maxwell-Boltzmann distribution (norm of a 3-d normal).
 
         Args:

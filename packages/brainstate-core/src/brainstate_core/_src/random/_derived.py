@@ -92,9 +92,7 @@ class DerivedMixin(Sampler):
 
     __slots__ = ()
 
-    def chisquare(
-        self, df: Any, size: Any = None, *, key: Any = None, dtype: Any = None
-    ) -> jax.Array:
+    def chisquare(self, df: Any, size: Any = None, key: Any = None, dtype: Any = None) -> jax.Array:
         """Samples of the chi-square distribution with ``df`` degrees of freedom.
 
         Args:
@@ -121,7 +119,6 @@ class DerivedMixin(Sampler):
         dfnum: Any,
         dfden: Any,
         size: Any = None,
-        *,
         key: Any = None,
         dtype: Any = None,
     ) -> jax.Array:
@@ -154,7 +151,6 @@ class DerivedMixin(Sampler):
         df: Any,
         nonc: Any,
         size: Any = None,
-        *,
         key: Any = None,
         dtype: Any = None,
     ) -> jax.Array:
@@ -186,7 +182,6 @@ class DerivedMixin(Sampler):
         dfden: Any,
         nonc: Any,
         size: Any = None,
-        *,
         key: Any = None,
         dtype: Any = None,
     ) -> jax.Array:
@@ -221,7 +216,6 @@ class DerivedMixin(Sampler):
         mu: Any,
         kappa: Any,
         size: Any = None,
-        *,
         key: Any = None,
         dtype: Any = None,
     ) -> jax.Array:
@@ -254,7 +248,6 @@ class DerivedMixin(Sampler):
         mean: Any,
         scale: Any,
         size: Any = None,
-        *,
         key: Any = None,
         dtype: Any = None,
     ) -> jax.Array:

@@ -154,7 +154,7 @@ class DiscreteMixin(Sampler):
     __slots__ = ()
 
     def poisson(
-        self, lam: Any = 1.0, size: Any = None, *, key: Any = None, dtype: Any = None
+        self, lam: Any = 1.0, size: Any = None, key: Any = None, dtype: Any = None
     ) -> jax.Array:
         """Samples of the Poisson distribution with rate ``lam``.
 
@@ -179,7 +179,13 @@ class DiscreteMixin(Sampler):
         return jax.random.poisson(self._draw_key(key), lam, shape, int_dtype(None)).astype(dt)
 
     def binomial(
-        self, n: Any, p: Any, size: Any = None, *, key: Any = None, dtype: Any = None
+        self,
+        n: Any,
+        p: Any,
+        size: Any = None,
+        key: Any = None,
+        dtype: Any = None,
+        check_valid: bool = True,
     ) -> jax.Array:
         """Samples of the binomial distribution: successes in ``n`` trials of probability ``p``.
 
@@ -189,6 +195,10 @@ class DiscreteMixin(Sampler):
             size: The output shape; None broadcasts the parameters' shapes.
             key: A key (or integer seed) to draw with; if given, the generator is not advanced.
             dtype: The output dtype; the default int (int32, int64 with x64) if None.
+            check_valid: Whether to check ``n >= 0`` and ``0 <= p <= 1`` (a ``ValueError``
+                naming the argument); False skips the check. Only concrete values are checked:
+                unlike brainstate 0.1, whose argument this is, a ``p`` traced under ``jit`` is
+                not.
 
         Returns:
             Counts with mean ``n * p`` and variance ``n * p * (1 - p)``.
@@ -201,15 +211,14 @@ class DiscreteMixin(Sampler):
         """
         dt = numeric_dtype(dtype)
         ft = float_dtype(None)
-        check_param("binomial", "n", n, lambda a: a < 0, ">= 0")
-        check_param("binomial", "p", p, lambda a: (a < 0) | (a > 1), "in [0, 1]")
+        if check_valid:
+            check_param("binomial", "n", n, lambda a: a < 0, ">= 0")
+            check_param("binomial", "p", p, lambda a: (a < 0) | (a > 1), "in [0, 1]")
         shape = out_shape(size, n, p)
         n, p = as_float(ft, shape, n, p)
         return jax.random.binomial(self._draw_key(key), n, p, shape, ft).astype(dt)
 
-    def geometric(
-        self, p: Any, size: Any = None, *, key: Any = None, dtype: Any = None
-    ) -> jax.Array:
+    def geometric(self, p: Any, size: Any = None, key: Any = None, dtype: Any = None) -> jax.Array:
         """Samples of the geometric distribution: the trial of the first success, ``1, 2, ...``.
 
         Args:
@@ -235,7 +244,7 @@ class DiscreteMixin(Sampler):
         return jnp.maximum(jnp.ceil(e / -jnp.log1p(-p)), 1).astype(dt)
 
     def negative_binomial(
-        self, n: Any, p: Any, size: Any = None, *, key: Any = None, dtype: Any = None
+        self, n: Any, p: Any, size: Any = None, key: Any = None, dtype: Any = None
     ) -> jax.Array:
         """Samples of the negative binomial distribution: failures before ``n`` successes.
 
@@ -268,7 +277,6 @@ class DiscreteMixin(Sampler):
         nbad: Any,
         nsample: Any,
         size: Any = None,
-        *,
         key: Any = None,
         dtype: Any = None,
     ) -> jax.Array:
@@ -302,9 +310,7 @@ class DiscreteMixin(Sampler):
         good, bad, n = as_float(ft, shape, ngood, nbad, nsample)
         return _hypergeometric(self._draw_key(key), good, bad, n).astype(dt)
 
-    def logseries(
-        self, p: Any, size: Any = None, *, key: Any = None, dtype: Any = None
-    ) -> jax.Array:
+    def logseries(self, p: Any, size: Any = None, key: Any = None, dtype: Any = None) -> jax.Array:
         """Samples of the logarithmic series distribution on ``1, 2, ...``.
 
         ``P(k) = -p**k / (k * log(1 - p))``.
@@ -335,7 +341,7 @@ class DiscreteMixin(Sampler):
         log_v = jnp.log(uniform_open_closed(k_geo, shape, ft))
         return (1 + jnp.floor(log_v / log_q)).astype(dt)
 
-    def zipf(self, a: Any, size: Any = None, *, key: Any = None, dtype: Any = None) -> jax.Array:
+    def zipf(self, a: Any, size: Any = None, key: Any = None, dtype: Any = None) -> jax.Array:
         """Samples of the Zipf (zeta) distribution, ``P(k) = k**-a / zeta(a)`` on ``1, 2, ...``.
 
         Uses Devroye's rejection method; values that would overflow ``dtype`` are rejected,

@@ -54,7 +54,7 @@ class MultivariateMixin(Sampler):
     __slots__ = ()
 
     def dirichlet(
-        self, alpha: Any, size: Any = None, *, key: Any = None, dtype: Any = None
+        self, alpha: Any, size: Any = None, key: Any = None, dtype: Any = None
     ) -> jax.Array:
         """Samples of the Dirichlet distribution: probability vectors over ``k`` categories.
 
@@ -87,7 +87,6 @@ class MultivariateMixin(Sampler):
         n: Any,
         pvals: Any,
         size: Any = None,
-        *,
         key: Any = None,
         dtype: Any = None,
     ) -> jax.Array:
@@ -128,7 +127,6 @@ class MultivariateMixin(Sampler):
         cov: Any,
         size: Any = None,
         method: str = "cholesky",
-        *,
         key: Any = None,
         dtype: Any = None,
     ) -> jax.Array:
@@ -177,9 +175,7 @@ class MultivariateMixin(Sampler):
         factor = _lift(factor, len(batch) + 2)
         return _lift(mean, len(batch) + 1) + jnp.matmul(factor, z[..., None])[..., 0]
 
-    def orthogonal(
-        self, n: int, size: Any = None, *, key: Any = None, dtype: Any = None
-    ) -> jax.Array:
+    def orthogonal(self, n: int, size: Any = None, key: Any = None, dtype: Any = None) -> jax.Array:
         """Random orthogonal ``n x n`` matrices, uniform (Haar) over the orthogonal group.
 
         Args:
