@@ -203,3 +203,29 @@ def test_seed_none_draws_the_key_from_numpy_and_a_traced_seed_leaves_numpy_alone
     expected = np.random.get_state()[1].copy()
     jax.jit(lambda s: random.seed(s))(3)  # the traced seed goes to DEFAULT only
     np.testing.assert_array_equal(np.random.get_state()[1], expected)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "exponential",
+        "pareto",
+        "geometric",
+        "weibull_min",
+        "triangular",
+        "chisquare",
+        "zipf",
+        "multinomial",
+        "rayleigh",
+        "vonmises",
+        "power",
+        "f",
+        "wald",
+        "hypergeometric",
+        "logseries",
+        "negative_binomial",
+        "randint",
+    ],
+)
+def test_distributions_that_changed_since_01_say_how(name):
+    assert "Differs from brainstate 0.1:" in getattr(random, name).__doc__

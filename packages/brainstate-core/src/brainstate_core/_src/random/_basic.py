@@ -218,6 +218,9 @@ class BasicMixin(Sampler):
         module-level ``random.randint(low, high, size, key, dtype)`` ``key`` before ``dtype``;
         pass them by name to be clear.
 
+        Differs from brainstate 0.1: with a ``dtype`` narrower than 32 bits 0.1 (under JAX 0.6) drew
+        other numbers; they now equal the int32 draw's.
+
         Args:
             low: The lowest integer (or the exclusive upper bound if ``high`` is None).
             high: The exclusive upper bound.

@@ -61,6 +61,9 @@ class ContinuousMixin(Sampler):
     ) -> jax.Array:
         """Samples of the exponential distribution with density ``exp(-x / scale) / scale``.
 
+        Differs from brainstate 0.1: 0.1 divided by ``scale``, treating it as a rate
+        (mean ``1/scale``), and raised when ``scale`` was left out.
+
         Args:
             scale: The scale ``1 / rate``, ``> 0`` (array-like).
             size: The output shape; None broadcasts ``scale``'s shape.
@@ -380,6 +383,9 @@ class ContinuousMixin(Sampler):
 
         Add 1 and multiply by ``m`` for the classical Pareto distribution with minimum ``m``.
 
+        Differs from brainstate 0.1: 0.1 drew the classical Pareto distribution with minimum 1 (this
+        result + 1).
+
         Args:
             a: The shape ``> 0`` (array-like).
             size: The output shape; None broadcasts ``a``'s shape.
@@ -401,6 +407,9 @@ class ContinuousMixin(Sampler):
 
     def power(self, a: Any, size: Any = None, key: Any = None, dtype: Any = None) -> jax.Array:
         """Samples on ``[0, 1]`` with density ``a * x**(a - 1)``.
+
+        Differs from brainstate 0.1: 0.1 drew with numpy's global generator in a host callback
+        (``key=`` was ignored), so the numbers differ for the same seed.
 
         Args:
             a: The exponent ``> 0`` (array-like).
@@ -426,6 +435,9 @@ class ContinuousMixin(Sampler):
         self, scale: Any = 1.0, size: Any = None, key: Any = None, dtype: Any = None
     ) -> jax.Array:
         """Samples of the Rayleigh distribution (the norm of a 2-d normal vector).
+
+        Differs from brainstate 0.1: 0.1 computed ``sqrt(-2 log u)`` with ``u`` on ``[0, 1)``
+        (inf for ``u=0``); same distribution, other numbers for the same seed.
 
         Args:
             scale: The mode ``sigma > 0`` (array-like).
@@ -475,6 +487,8 @@ class ContinuousMixin(Sampler):
     ) -> jax.Array:
         """Samples of the Weibull distribution with shape ``a`` and scale ``scale``.
 
+        Differs from brainstate 0.1: 0.1 divided by ``scale`` instead of multiplying.
+
         Args:
             a: The shape (concentration) ``>= 0`` (array-like).
             scale: The scale ``> 0`` (array-like).
@@ -508,6 +522,9 @@ class ContinuousMixin(Sampler):
         dtype: Any = None,
     ) -> jax.Array:
         """Samples of the triangular distribution on ``[left, right]`` peaking at ``mode``.
+
+        Differs from brainstate 0.1: 0.1's ``triangular(size, key)`` took no
+        ``left``/``mode``/``right`` and returned -1 or 1 with equal probability.
 
         Args:
             left: The lower limit (array-like).

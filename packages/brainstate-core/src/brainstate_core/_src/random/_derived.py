@@ -95,6 +95,9 @@ class DerivedMixin(Sampler):
     def chisquare(self, df: Any, size: Any = None, key: Any = None, dtype: Any = None) -> jax.Array:
         """Samples of the chi-square distribution with ``df`` degrees of freedom.
 
+        Differs from brainstate 0.1: 0.1 summed ``df`` squared normals: it raised for a non-integer
+        ``df``, and for an array ``df`` without ``size``.
+
         Args:
             df: The degrees of freedom ``> 0`` (array-like).
             size: The output shape; None broadcasts ``df``'s shape.
@@ -123,6 +126,9 @@ class DerivedMixin(Sampler):
         dtype: Any = None,
     ) -> jax.Array:
         """Samples of the F (Fisher-Snedecor) distribution.
+
+        Differs from brainstate 0.1: 0.1 drew with numpy's global generator in a host callback
+        (``key=`` was ignored), so the numbers differ for the same seed.
 
         Args:
             dfnum: The numerator degrees of freedom ``> 0`` (array-like).
@@ -221,6 +227,9 @@ class DerivedMixin(Sampler):
     ) -> jax.Array:
         """Samples of the von Mises (circular normal) distribution on ``[-pi, pi]``.
 
+        Differs from brainstate 0.1: 0.1 used another rejection loop; same distribution, other
+        numbers for the same seed.
+
         Args:
             mu: The mode, an angle in radians (array-like).
             kappa: The concentration ``>= 0`` (array-like); 0 gives the uniform distribution.
@@ -252,6 +261,9 @@ class DerivedMixin(Sampler):
         dtype: Any = None,
     ) -> jax.Array:
         """Samples of the Wald (inverse Gaussian) distribution.
+
+        Differs from brainstate 0.1: 0.1 drew its normal variate from the generator even when
+        ``key=`` was given; other numbers for the same seed.
 
         Args:
             mean: The mean ``> 0`` (array-like).

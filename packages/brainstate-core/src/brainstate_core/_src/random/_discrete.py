@@ -221,6 +221,9 @@ class DiscreteMixin(Sampler):
     def geometric(self, p: Any, size: Any = None, key: Any = None, dtype: Any = None) -> jax.Array:
         """Samples of the geometric distribution: the trial of the first success, ``1, 2, ...``.
 
+        Differs from brainstate 0.1: 0.1 counted the failures before the first success
+        (``0, 1, ...``: one less) and returned floats.
+
         Args:
             p: The success probability in ``(0, 1]`` (array-like).
             size: The output shape; None broadcasts ``p``'s shape.
@@ -247,6 +250,9 @@ class DiscreteMixin(Sampler):
         self, n: Any, p: Any, size: Any = None, key: Any = None, dtype: Any = None
     ) -> jax.Array:
         """Samples of the negative binomial distribution: failures before ``n`` successes.
+
+        Differs from brainstate 0.1: 0.1 split its keys otherwise (same gamma-Poisson mixture):
+        other numbers for the same seed.
 
         Args:
             n: The number of successes ``> 0`` (array-like; need not be an integer).
@@ -287,6 +293,9 @@ class DiscreteMixin(Sampler):
         floating point: with float32 keep ``ngood + nbad`` below 2**24. Invalid parameters
         (negative, or ``nsample > ngood + nbad``) give -1.
 
+        Differs from brainstate 0.1: 0.1 drew with numpy's global generator in a host callback
+        (``key=`` was ignored), so the numbers differ for the same seed.
+
         Args:
             ngood: The number of good items, an integer ``>= 0`` (array-like).
             nbad: The number of bad items, an integer ``>= 0`` (array-like).
@@ -314,6 +323,9 @@ class DiscreteMixin(Sampler):
         """Samples of the logarithmic series distribution on ``1, 2, ...``.
 
         ``P(k) = -p**k / (k * log(1 - p))``.
+
+        Differs from brainstate 0.1: 0.1 drew with numpy's global generator in a host callback
+        (``key=`` was ignored), so the numbers differ for the same seed.
 
         Args:
             p: The shape parameter in ``(0, 1)`` (array-like).
@@ -346,6 +358,9 @@ class DiscreteMixin(Sampler):
 
         Uses Devroye's rejection method; values that would overflow ``dtype`` are rejected,
         as numpy does. Invalid ``a`` (``<= 1`` or nan) gives -1.
+
+        Differs from brainstate 0.1: 0.1 drew with numpy's global generator in a host callback
+        (``key=`` was ignored) and raised for an int ``size``.
 
         Args:
             a: The exponent ``> 1`` (array-like).

@@ -95,6 +95,9 @@ class MultivariateMixin(Sampler):
         As in numpy, the last entry of ``pvals`` is not used: the last category takes the
         probability left over by the others. Drawn as ``k - 1`` conditional binomials.
 
+        Differs from brainstate 0.1: 0.1 drew ``max(n)`` categorical samples and counted them (``n``
+        had to be concrete, not traced); other numbers for the same seed.
+
         Args:
             n: The number of draws, an integer ``>= 0`` (array-like, batch-shaped).
             pvals: The category probabilities, of shape ``(..., k)``.
