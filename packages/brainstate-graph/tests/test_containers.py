@@ -106,3 +106,16 @@ def test_dict_item_keys_starting_with_an_underscore_are_refused():
     with pytest.raises(graph.GraphError, match="'_y'"):
         d["_y"] = 2
 
+
+def test_list_add_makes_a_new_list_of_both_as_brainstate_01():
+    a, b = graph.Dict(w=bsc.ParamState(jnp.ones(1))), graph.Dict()
+    first = graph.List([a])
+    more = [b]
+    both = first + more
+    assert type(both) is graph.List and list(both) == [a, b] and both[0] is a
+    assert list(first) == [a]  # unchanged
+    assert list(graph.states(both)) == [(0, "w")]
+    seq = graph.Sequential(lambda x: x + 1) + graph.Sequential(lambda x: x * 10)
+    assert type(seq) is graph.Sequential and seq(1) == 20
+    with pytest.raises(TypeError):
+        _ = first + 1
