@@ -38,6 +38,10 @@ def isolated_environ():
 
 def test_public_names():
     expected = {
+        "I",
+        "T",
+        "FIT",
+        "JIT_ERROR_CHECK",
         "set",
         "get",
         "pop",
@@ -59,7 +63,7 @@ def test_public_names():
         "tolerance",
     }
     assert set(environ.__all__) == expected
-    for name in expected:
+    for name in expected - {"I", "T", "FIT", "JIT_ERROR_CHECK"}:  # those name settings
         assert callable(getattr(environ, name))
 
 
@@ -277,7 +281,7 @@ def test_set_precision_switches_x64():
     assert jnp.zeros(()).dtype == jnp.float32
     environ.set(precision="bf16")
     assert not jax.config.jax_enable_x64
-    assert environ.get_precision() == "bf16"
+    assert environ.get("precision") == "bf16"
 
 
 def test_context_precision_switches_x64_and_restores():
@@ -311,7 +315,28 @@ def test_unset_precision_follows_jax_x64():
 )
 def test_precision_spellings(given, stored):
     environ.set(precision=given)
-    assert environ.get_precision() == stored
+    assert environ.get("precision") == stored
+
+
+@pytest.mark.parametrize(
+    ("precision", "bits"), [(64, 64), (32, 32), (16, 16), ("bf16", 16), (8, 8)]
+)
+def test_get_precision_is_an_int_of_bits_as_brainstate_01(precision, bits):
+    with environ.context(precision=precision):
+        assert environ.get_precision() == bits and type(environ.get_precision()) is int
+        assert environ.get("precision") == precision
+
+
+def test_brainstate_01_setting_names():
+    assert (environ.I, environ.T, environ.FIT) == ("i", "t", "fit")
+    assert environ.JIT_ERROR_CHECK == "jit_error_check"
+    with environ.context(**{environ.I: 3, environ.T: 0.5}):
+        assert environ.get(environ.I) == 3 and environ.get(environ.T) == 0.5
+
+
+def test_get_platform_without_a_choice_is_the_default_backend_as_brainstate_01():
+    environ.pop("platform", default=None)
+    assert environ.get("platform") == jax.default_backend() == environ.get_platform()
 
 
 @pytest.mark.parametrize("bad", [True, 12, "fp32", 32.0, [32]])

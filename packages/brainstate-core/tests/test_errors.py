@@ -87,13 +87,13 @@ def test_assigning_a_state_raises_and_keeps_value():
 
 
 @pytest.mark.parametrize("cls", [State, ParamState, HiddenState])
-def test_constructing_with_a_state_raises(cls):
-    with pytest.raises(StateValueError, match=rf"{cls.__name__}\(\.\.\.\) was given a State"):
-        cls(State(1.0))
+def test_constructing_with_a_state_takes_its_value_as_brainstate_01(cls):
+    inner = State(jnp.ones(2), name="inner")
+    outer = cls(inner)
+    assert outer.value is inner.value and outer.name is None
     with bsc.catch_new_states() as catcher:
-        with pytest.raises(StateValueError):
-            cls(State(1.0))
-    assert len(catcher) == 1  # only the inner, valid State was made
+        cls(inner)
+    assert len(catcher) == 1
 
 
 # -- tree structure -------------------------------------------------------------------------

@@ -420,3 +420,49 @@ def test_import_does_not_initialise_a_backend():
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"
+
+
+# -- brainstate 0.1 compatibility: metadata as attributes, a State as the value, the repr ---
+def test_metadata_reads_and_writes_as_attributes():
+    s = ParamState(jnp.zeros(2), name="w", tag="syn", lr=0.1)
+    assert s.lr == 0.1 and s.tag == "syn"
+    s.lr = 0.2
+    assert s.metadata == {"tag": "syn", "lr": 0.2}
+    assert s.copy().lr == 0.2 and s.replace(lr=0.3).lr == 0.3 and s.lr == 0.2
+    back = s.to_state_ref().to_state()
+    assert back.lr == 0.2 and back.metadata == s.metadata
+    s.extra = 1  # a new attribute is not metadata
+    assert "extra" not in s.metadata
+    with pytest.raises(AttributeError, match="momentum"):
+        _ = s.momentum
+
+
+def test_metadata_named_like_a_method_stays_out_of_the_way():
+    s = State(1.0, copy="c", _private=2)
+    assert s.metadata == {"copy": "c", "_private": 2}
+    assert s.copy().metadata == s.metadata  # `copy` is still the method
+
+
+def test_a_state_given_as_value_is_unwrapped():
+    inner = ParamState(jnp.arange(3.0), name="w", lr=0.1)
+    with StateTraceStack() as trace:
+        outer = ShortTermState(inner)
+    np.testing.assert_array_equal(outer.value, inner.value)
+    assert outer.name is None and outer.metadata == {}
+    assert trace.get_read_states() == [inner]
+
+
+def test_repr_shows_name_tag_and_metadata():
+    s = ParamState(jnp.zeros(2), name="w", tag="syn", lr=0.1)
+    assert repr(s) == (
+        "ParamState(\n"
+        "  value=Array([0., 0.], dtype=float32),\n"
+        "  name='w',\n"
+        "  tag='syn',\n"
+        "  lr=0.1\n"
+        ")"
+    )
+    s.tag = None
+    assert (
+        repr(s) == "ParamState(\n  value=Array([0., 0.], dtype=float32),\n  name='w',\n  lr=0.1\n)"
+    )

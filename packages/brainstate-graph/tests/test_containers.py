@@ -60,7 +60,7 @@ def test_sequential():
     assert float(seq(jnp.asarray(1.0))) == 6.0
     assert float(seq[1:](jnp.asarray(1.0))) == 3.0 and type(seq[1:]) is graph.Sequential
     assert list(graph.states(seq)) == [(0, "k"), (1, "k")]
-    assert list(graph.nodes(seq)) == [(0,), (1,)]
+    assert list(graph.nodes(seq)) == [(), (0,), (1,)]
     twin = graph.clone(seq)
     assert type(twin) is graph.Sequential and float(twin(jnp.asarray(1.0))) == 6.0
     assert graph.Sequential()(5) == 5
@@ -73,7 +73,7 @@ def test_containers_inside_models(mlp):
 
     net = Net()
     assert list(graph.states(net)) == [("blocks", 0, "w"), ("blocks", 1, "w")]
-    assert list(graph.nodes(net)) == [("blocks",), ("blocks", 0), ("blocks", 1)]
+    assert list(graph.nodes(net)) == [(), ("blocks",), ("blocks", 0), ("blocks", 1)]
     gd, state = graph.treefy_split(net)
     new = graph.treefy_merge(gd, state)
     assert type(new.blocks) is graph.List and type(new.blocks[0]) is graph.Dict
@@ -105,3 +105,17 @@ def test_dict_item_keys_starting_with_an_underscore_are_refused():
     d = graph.Dict()
     with pytest.raises(graph.GraphError, match="'_y'"):
         d["_y"] = 2
+
+
+def test_list_add_makes_a_new_list_of_both_as_brainstate_01():
+    a, b = graph.Dict(w=bsc.ParamState(jnp.ones(1))), graph.Dict()
+    first = graph.List([a])
+    more = [b]
+    both = first + more
+    assert type(both) is graph.List and list(both) == [a, b] and both[0] is a
+    assert list(first) == [a]  # unchanged
+    assert list(graph.states(both)) == [(0, "w")]
+    seq = graph.Sequential(lambda x: x + 1) + graph.Sequential(lambda x: x * 10)
+    assert type(seq) is graph.Sequential and seq(1) == 20
+    with pytest.raises(TypeError):
+        _ = first + 1

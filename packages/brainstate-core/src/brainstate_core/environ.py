@@ -2,7 +2,9 @@
 
 Global defaults are set with :func:`set` and shared by all threads; ``with context(...)``
 overrides them for a block in the current thread; :func:`get` reads the innermost value.
-Well-known keys: ``dt``, ``t``, ``i``, ``fit``, ``mode``, ``precision``, ``platform``.
+Well-known keys: ``dt``, ``t``, ``i``, ``fit``, ``mode``, ``precision``, ``platform``; the
+constants :data:`I`, :data:`T`, :data:`FIT` and :data:`JIT_ERROR_CHECK` name some of them,
+as in brainstate 0.1.
 
 Examples:
     >>> from brainstate_core import environ
@@ -12,6 +14,10 @@ Examples:
 """
 
 from ._src.environ import (
+    FIT,
+    JIT_ERROR_CHECK,
+    I,
+    T,
     all,
     context,
     dctype,
@@ -34,6 +40,11 @@ from ._src.environ import (
 )
 
 __all__ = [
+    # names of well-known settings (brainstate 0.1's constants)
+    "I",
+    "T",
+    "FIT",
+    "JIT_ERROR_CHECK",
     # settings
     "set",
     "get",

@@ -51,6 +51,10 @@ from .mixin import Mode
 from .state import _holds_tracer
 
 __all__ = [
+    "I",
+    "T",
+    "FIT",
+    "JIT_ERROR_CHECK",
     "set",
     "get",
     "pop",
@@ -76,6 +80,16 @@ __all__ = [
 _set = builtins.set
 
 # -- constants ---------------------------------------------------------------------------
+
+# The names of well-known settings, as brainstate 0.1 exported them (``environ.get(I)``).
+I = "i"  # noqa: E741 - brainstate 0.1's name
+"""The setting holding the index of the current step (set by loops such as ``for_loop``)."""
+T = "t"
+"""The setting holding the current simulation time."""
+FIT = "fit"
+"""The setting saying whether the model is being fitted (trained)."""
+JIT_ERROR_CHECK = "jit_error_check"
+"""The setting saying whether compiled code runs its optional checks (e.g. delay bounds)."""
 
 _PRECISIONS: tuple[int | str, ...] = (64, 32, 16, "bf16", 8)
 
@@ -165,6 +179,8 @@ def _builtin_default(key: str) -> Any:
         return 64 if _read_config("jax_enable_x64") else 32
     if key == "mode":
         return _DEFAULT_MODE
+    if key == "platform":  # as brainstate 0.1: JAX's platform when none was chosen
+        return jax.default_backend()
     return MISSING
 
 
@@ -569,8 +585,7 @@ def get_platform() -> str:
         >>> environ.get_platform() in ('cpu', 'gpu', 'tpu', 'cuda', 'rocm')
         True
     """
-    platform = get("platform", default=None)
-    return jax.default_backend() if platform is None else platform
+    return get("platform")
 
 
 def set_platform(platform: str) -> None:
@@ -627,18 +642,24 @@ def set_host_device_count(n: int) -> None:
     set(host_device_count=n)
 
 
-def get_precision() -> int | str:
-    """The numerical precision: 64, 32, 16, ``'bf16'`` or 8.
+def get_precision() -> int:
+    """The numerical precision in bits: 64, 32, 16 or 8.
 
-    When unset, 64 if ``jax_enable_x64`` is on, else 32.
+    When unset, 64 if ``jax_enable_x64`` is on, else 32. As in brainstate 0.1 this is always
+    an int: bfloat16 precision (``'bf16'``) gives 16, like float16; ``get('precision')``
+    tells the two apart.
 
     Examples:
         >>> from brainstate_core import environ
         >>> with environ.context(precision=16):
         ...     environ.get_precision()
         16
+        >>> with environ.context(precision='bf16'):
+        ...     environ.get_precision(), environ.get('precision')
+        (16, 'bf16')
     """
-    return get("precision")
+    precision = get("precision")
+    return 16 if precision == "bf16" else precision
 
 
 def set_precision(precision: int | str) -> None:
@@ -667,7 +688,7 @@ def set_precision(precision: int | str) -> None:
 
 
 def _dtypes() -> tuple[Any, Any, Any, Any]:
-    return _DTYPES[get_precision()]
+    return _DTYPES[get("precision")]
 
 
 def dftype() -> Any:
@@ -740,7 +761,7 @@ def tolerance() -> float:
         ...     environ.tolerance()
         1e-05
     """
-    return _TOLERANCES[get_precision()]
+    return _TOLERANCES[get("precision")]
 
 
 def register_default_behavior(

@@ -112,38 +112,77 @@ class State(PrettyRepr):
     Subclass it to give States a meaning that filters can select on
     (``class Counter(State): pass``).
 
+    As in brainstate 0.1, each metadata entry also reads (and, once given, writes) as an
+    attribute: ``ParamState(w, lr=0.1).lr == 0.1``; :attr:`metadata` returns them all. A State
+    given as the value is unwrapped: ``ShortTermState(other)`` holds ``other.value``.
+
     Args:
-        value: Any pytree: a number, an array, or dicts/lists/tuples of them.
-        name: Optional name, used in error messages and reprs of collections.
-        **metadata: Extra information kept with the State (e.g. ``tag``, sharding).
+        value: Any pytree: a number, an array, or dicts/lists/tuples of them; or a State,
+            whose value is taken.
+        name: Optional name, used in error messages and reprs.
+        **metadata: Extra information kept with the State (e.g. ``tag``, sharding, a
+            learning rate).
 
     Examples:
         >>> import jax.numpy as jnp
-        >>> from brainstate_core import State
+        >>> from brainstate_core import ParamState, State
         >>> s = State(jnp.ones(3))
         >>> s.value = s.value * 2
         >>> s
         State(
           value=Array([2., 2., 2.], dtype=float32)
         )
+        >>> w = ParamState(jnp.zeros(2), name="w", lr=0.1)
+        >>> w.lr
+        0.1
+        >>> w
+        ParamState(
+          value=Array([0., 0.], dtype=float32),
+          name='w',
+          lr=0.1
+        )
     """
 
     _value: Any
     _name: str | None
-    _metadata: dict[str, Any]
+    _meta_keys: tuple[str, ...]
+    _meta_hidden: dict[str, Any]
     _source: tuple[str, int] | None
     _owner: tuple[int, ...]
     _may_hold_tracer: bool
 
     def __init__(self, value: Any, name: str | None = None, **metadata: Any) -> None:
+        if isinstance(value, State):  # brainstate 0.1 took the other State's value
+            value = value.value
         self._may_hold_tracer = _inspect_new_value(value, lambda: f"{type(self).__name__}(...)")
         self._value = value
         self._name = name
-        self._metadata = metadata
+        self._meta_keys = ()
+        self._meta_hidden = {}
+        for key, item in metadata.items():
+            self._set_meta(key, item)
         self._source = _creation_site(self)
         self._owner = creation_owner()
         for catcher in _FLAGS.catchers:
             catcher._catch(self)
+
+    # -- metadata, kept as attributes (as brainstate 0.1 did) ------------------------------
+    # An entry lives in the instance's __dict__ under its key, so that `state.lr` reads and
+    # `state.lr = ...` writes it with no attribute hook (which would slow every attribute
+    # access of a State). Keys that cannot be attributes (private names, or names of the
+    # class's methods and properties other than `tag`) are kept in `_meta_hidden` instead.
+    def _set_meta(self, key: str, item: Any) -> None:
+        if key not in self._meta_keys:
+            self._meta_keys = (*self._meta_keys, key)
+        if key != "tag" and (key.startswith("_") or hasattr(type(self), key)):
+            self._meta_hidden[key] = item
+        else:
+            self.__dict__[key] = item
+
+    @property
+    def _metadata(self) -> dict[str, Any]:
+        fields, hidden = self.__dict__, self._meta_hidden
+        return {k: hidden[k] if k in hidden else fields[k] for k in self._meta_keys}
 
     # -- the value ----------------------------------------------------------------------
     @property
@@ -228,15 +267,15 @@ class State(PrettyRepr):
     @property
     def tag(self) -> str | None:
         """A free-form tag (set by ``catch_new_states`` and usable as a graph filter)."""
-        return self._metadata.get("tag")
+        return self.__dict__.get("tag")
 
     @tag.setter
     def tag(self, tag: str | None) -> None:
-        self._metadata["tag"] = tag
+        self._set_meta("tag", tag)
 
     @property
     def metadata(self) -> dict[str, Any]:
-        """A copy of the State's metadata."""
+        """A copy of the State's metadata (each entry also reads as an attribute)."""
         return dict(self._metadata)
 
     @property
@@ -268,7 +307,7 @@ class State(PrettyRepr):
         """A new State of the same type with the same value, name and metadata."""
         new = object.__new__(type(self))
         new.__dict__.update(self.__dict__)
-        new._metadata = dict(self._metadata)
+        new._meta_hidden = dict(self._meta_hidden)
         new._owner = creation_owner()
         for catcher in _FLAGS.catchers:
             catcher._catch(new)
@@ -285,7 +324,8 @@ class State(PrettyRepr):
         new = self.copy()
         if value is not MISSING:
             new.restore_value(value)
-        new._metadata.update(metadata)
+        for key, item in metadata.items():
+            new._set_meta(key, item)
         return new
 
     def to_state_ref(self) -> TreefyState:
@@ -295,10 +335,18 @@ class State(PrettyRepr):
     def update_from_ref(self, ref: TreefyState) -> None:
         """Write the value (and metadata) of a :class:`TreefyState` into this State."""
         self.value = ref.value
-        self._metadata.update({k: v for k, v in ref.metadata.items() if k != "name"})
+        for key, item in ref.metadata.items():
+            if key != "name":
+                self._set_meta(key, item)
 
     def __pretty_repr_items__(self) -> Iterator[tuple[str, Any]]:
+        # As brainstate 0.1: the value, then the name and the metadata (a None tag omitted).
         yield "value", self._value
+        if self._name is not None:
+            yield "name", self._name
+        for key, item in self._metadata.items():
+            if not (key == "tag" and item is None):
+                yield key, item
 
 
 def _any_deleted(value: Any) -> bool:
@@ -384,7 +432,10 @@ class TreefyState(PrettyRepr):
         state._may_hold_tracer = _inspect_new_value(self.value, lambda: self.type.__name__)
         state._value = self.value
         state._name = name
-        state._metadata = meta
+        state._meta_keys = ()
+        state._meta_hidden = {}
+        for key, item in meta.items():
+            state._set_meta(key, item)
         # the State this one stands for was made by the user; point errors there
         state._source = self._source if self._source is not None else _creation_site(state)
         state._owner = creation_owner()

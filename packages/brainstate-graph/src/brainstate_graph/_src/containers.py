@@ -206,6 +206,23 @@ class List(Node, MutableSequence):
         self._items.insert(index, value)
         note_added(value)
 
+    def __add__(self, other: Iterable[Any]) -> List:
+        """A new List (of this List's type, as slicing gives) of these items, then ``other``'s.
+
+        The items are shared, not copied. brainstate 0.1's ``List + sequence``.
+
+        Examples:
+            >>> import brainstate_graph as graph
+            >>> both = graph.List([1, 2]) + [3]
+            >>> type(both).__name__, list(both)
+            ('List', [1, 2, 3])
+        """
+        try:
+            extra = list(other)
+        except TypeError:
+            return NotImplemented
+        return type(self)._from_items([*self._items, *extra])
+
     @classmethod
     def _from_items(cls, items: list[Any]) -> List:
         new = object.__new__(cls)

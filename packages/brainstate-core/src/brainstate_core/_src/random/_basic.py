@@ -69,7 +69,7 @@ class BasicMixin(Sampler):
         """
         return self.random(_dims(dn), key=key, dtype=dtype)
 
-    def random(self, size: Any = None, *, key: Any = None, dtype: Any = None) -> jax.Array:
+    def random(self, size: Any = None, key: Any = None, dtype: Any = None) -> jax.Array:
         """Uniform samples on ``[0, 1)`` (numpy's ``random``/``random_sample``).
 
         Args:
@@ -88,15 +88,15 @@ class BasicMixin(Sampler):
         dt = float_dtype(dtype)
         return jax.random.uniform(self._draw_key(key), out_shape(size), dt)
 
-    def random_sample(self, size: Any = None, *, key: Any = None, dtype: Any = None) -> jax.Array:
+    def random_sample(self, size: Any = None, key: Any = None, dtype: Any = None) -> jax.Array:
         """Alias of :meth:`random` (numpy's legacy name)."""
         return self.random(size, key=key, dtype=dtype)
 
-    def ranf(self, size: Any = None, *, key: Any = None, dtype: Any = None) -> jax.Array:
+    def ranf(self, size: Any = None, key: Any = None, dtype: Any = None) -> jax.Array:
         """Alias of :meth:`random` (numpy's legacy name)."""
         return self.random(size, key=key, dtype=dtype)
 
-    def sample(self, size: Any = None, *, key: Any = None, dtype: Any = None) -> jax.Array:
+    def sample(self, size: Any = None, key: Any = None, dtype: Any = None) -> jax.Array:
         """Alias of :meth:`random` (numpy's legacy name)."""
         return self.random(size, key=key, dtype=dtype)
 
@@ -105,7 +105,6 @@ class BasicMixin(Sampler):
         low: Any = 0.0,
         high: Any = 1.0,
         size: Any = None,
-        *,
         key: Any = None,
         dtype: Any = None,
     ) -> jax.Array:
@@ -154,7 +153,7 @@ class BasicMixin(Sampler):
         """
         return self.standard_normal(_dims(dn), key=key, dtype=dtype)
 
-    def standard_normal(self, size: Any = None, *, key: Any = None, dtype: Any = None) -> jax.Array:
+    def standard_normal(self, size: Any = None, key: Any = None, dtype: Any = None) -> jax.Array:
         """Samples of the standard normal distribution ``N(0, 1)``.
 
         Args:
@@ -178,7 +177,6 @@ class BasicMixin(Sampler):
         loc: Any = 0.0,
         scale: Any = 1.0,
         size: Any = None,
-        *,
         key: Any = None,
         dtype: Any = None,
     ) -> jax.Array:
@@ -212,10 +210,16 @@ class BasicMixin(Sampler):
         high: Any = None,
         size: Any = None,
         dtype: Any = None,
-        *,
         key: Any = None,
     ) -> jax.Array:
         """Uniform integers on ``[low, high)``, or on ``[0, low)`` when ``high`` is None.
+
+        As in brainstate 0.1, the method takes ``dtype`` before ``key`` positionally and the
+        module-level ``random.randint(low, high, size, key, dtype)`` ``key`` before ``dtype``;
+        pass them by name to be clear.
+
+        Differs from brainstate 0.1: with a ``dtype`` narrower than 32 bits 0.1 (under JAX 0.6) drew
+        other numbers; they now equal the int32 draw's.
 
         Args:
             low: The lowest integer (or the exclusive upper bound if ``high`` is None).
@@ -252,7 +256,6 @@ class BasicMixin(Sampler):
         low: Any,
         high: Any = None,
         size: Any = None,
-        *,
         key: Any = None,
         dtype: Any = None,
     ) -> jax.Array:
@@ -286,9 +289,9 @@ class BasicMixin(Sampler):
         size: Any = None,
         replace: bool = True,
         p: Any = None,
-        axis: int = 0,
-        *,
         key: Any = None,
+        *,
+        axis: int = 0,
     ) -> jax.Array:
         """A random sample from ``a`` (or from ``arange(a)`` when ``a`` is an int).
 
@@ -297,8 +300,9 @@ class BasicMixin(Sampler):
             size: The shape of the sample; None draws a single element.
             replace: Whether to sample with replacement.
             p: The probabilities of the entries of ``a`` (uniform if None).
-            axis: The axis of ``a`` to sample along.
             key: A key (or integer seed) to draw with; if given, the generator is not advanced.
+            axis: The axis of ``a`` to sample along (keyword-only: the fifth positional
+                argument is ``key``, as in brainstate 0.1).
 
         Returns:
             The sampled entries.
@@ -314,7 +318,7 @@ class BasicMixin(Sampler):
         return jax.random.choice(self._draw_key(key), a, shape, replace, p, axis)
 
     def permutation(
-        self, x: Any, axis: int = 0, independent: bool = False, *, key: Any = None
+        self, x: Any, axis: int = 0, independent: bool = False, key: Any = None
     ) -> jax.Array:
         """A permuted copy of ``x`` (or a permutation of ``arange(x)`` for an int ``x``).
 
@@ -334,7 +338,7 @@ class BasicMixin(Sampler):
         """
         return jax.random.permutation(self._draw_key(key), _array_like(x), axis, independent)
 
-    def shuffle(self, x: Any, axis: int = 0, *, key: Any = None) -> jax.Array:
+    def shuffle(self, x: Any, axis: int = 0, key: Any = None) -> jax.Array:
         """``x`` shuffled along ``axis``; JAX arrays are immutable, so it is returned.
 
         Unlike numpy's in-place ``shuffle``, the input is left unchanged.
@@ -360,7 +364,7 @@ class BasicMixin(Sampler):
 
     # -- two-outcome and categorical ------------------------------------------------------
     def bernoulli(
-        self, p: Any = 0.5, size: Any = None, *, key: Any = None, dtype: Any = None
+        self, p: Any = 0.5, size: Any = None, key: Any = None, dtype: Any = None
     ) -> jax.Array:
         """Bernoulli trials: ``True`` with probability ``p``.
 
@@ -388,7 +392,6 @@ class BasicMixin(Sampler):
         logits: Any,
         axis: int = -1,
         size: Any = None,
-        *,
         key: Any = None,
         dtype: Any = None,
     ) -> jax.Array:

@@ -37,7 +37,7 @@ class ContinuousMixin(Sampler):
 
     # -- the exponential family ---------------------------------------------------------
     def standard_exponential(
-        self, size: Any = None, *, key: Any = None, dtype: Any = None
+        self, size: Any = None, key: Any = None, dtype: Any = None
     ) -> jax.Array:
         """Samples of the exponential distribution with scale 1.
 
@@ -57,9 +57,12 @@ class ContinuousMixin(Sampler):
         return self._standard_exponential(key, out_shape(size), float_dtype(dtype))
 
     def exponential(
-        self, scale: Any = 1.0, size: Any = None, *, key: Any = None, dtype: Any = None
+        self, scale: Any = 1.0, size: Any = None, key: Any = None, dtype: Any = None
     ) -> jax.Array:
         """Samples of the exponential distribution with density ``exp(-x / scale) / scale``.
+
+        Differs from brainstate 0.1: 0.1 divided by ``scale``, treating it as a rate
+        (mean ``1/scale``), and raised when ``scale`` was left out.
 
         Args:
             scale: The scale ``1 / rate``, ``> 0`` (array-like).
@@ -82,7 +85,7 @@ class ContinuousMixin(Sampler):
         return scale * self._standard_exponential(key, shape, dt)
 
     def standard_gamma(
-        self, shape: Any, size: Any = None, *, key: Any = None, dtype: Any = None
+        self, shape: Any, size: Any = None, key: Any = None, dtype: Any = None
     ) -> jax.Array:
         """Samples of the gamma distribution with shape ``shape`` and scale 1.
 
@@ -107,7 +110,6 @@ class ContinuousMixin(Sampler):
         shape: Any,
         scale: Any = 1.0,
         size: Any = None,
-        *,
         key: Any = None,
         dtype: Any = None,
     ) -> jax.Array:
@@ -133,9 +135,7 @@ class ContinuousMixin(Sampler):
         k, scale = as_float(dt, out, shape, scale)
         return scale * jax.random.gamma(self._draw_key(key), k, out, dt)
 
-    def loggamma(
-        self, a: Any, size: Any = None, *, key: Any = None, dtype: Any = None
-    ) -> jax.Array:
+    def loggamma(self, a: Any, size: Any = None, key: Any = None, dtype: Any = None) -> jax.Array:
         """The logarithm of gamma samples with shape ``a``, accurate also for tiny ``a``.
 
         Args:
@@ -158,7 +158,7 @@ class ContinuousMixin(Sampler):
         return jax.random.loggamma(self._draw_key(key), a, shape, dt)
 
     def beta(
-        self, a: Any, b: Any, size: Any = None, *, key: Any = None, dtype: Any = None
+        self, a: Any, b: Any, size: Any = None, key: Any = None, dtype: Any = None
     ) -> jax.Array:
         """Samples of the beta distribution on ``[0, 1]``.
 
@@ -188,7 +188,6 @@ class ContinuousMixin(Sampler):
         loc: Any = 0.0,
         scale: Any = 1.0,
         size: Any = None,
-        *,
         key: Any = None,
         dtype: Any = None,
     ) -> jax.Array:
@@ -216,7 +215,6 @@ class ContinuousMixin(Sampler):
         loc: Any = 0.0,
         scale: Any = 1.0,
         size: Any = None,
-        *,
         key: Any = None,
         dtype: Any = None,
     ) -> jax.Array:
@@ -244,7 +242,6 @@ class ContinuousMixin(Sampler):
         loc: Any = 0.0,
         scale: Any = 1.0,
         size: Any = None,
-        *,
         key: Any = None,
         dtype: Any = None,
     ) -> jax.Array:
@@ -272,7 +269,6 @@ class ContinuousMixin(Sampler):
         mean: Any = 0.0,
         sigma: Any = 1.0,
         size: Any = None,
-        *,
         key: Any = None,
         dtype: Any = None,
     ) -> jax.Array:
@@ -296,7 +292,7 @@ class ContinuousMixin(Sampler):
         check_param("lognormal", "sigma", sigma, lambda a: a < 0, ">= 0")
         return jnp.exp(self._loc_scale(jax.random.normal, mean, sigma, size, key, dtype))
 
-    def standard_cauchy(self, size: Any = None, *, key: Any = None, dtype: Any = None) -> jax.Array:
+    def standard_cauchy(self, size: Any = None, key: Any = None, dtype: Any = None) -> jax.Array:
         """Samples of the standard Cauchy (Lorentz) distribution, which has no mean.
 
         Args:
@@ -316,7 +312,7 @@ class ContinuousMixin(Sampler):
         return jax.random.cauchy(self._draw_key(key), out_shape(size), dt)
 
     def standard_t(
-        self, df: Any, size: Any = None, *, key: Any = None, dtype: Any = None
+        self, df: Any, size: Any = None, key: Any = None, dtype: Any = None
     ) -> jax.Array:
         """Samples of Student's t distribution with ``df`` degrees of freedom.
 
@@ -339,7 +335,7 @@ class ContinuousMixin(Sampler):
         (df,) = as_float(dt, shape, df)
         return jax.random.t(self._draw_key(key), df, shape, dt)
 
-    def t(self, df: Any, size: Any = None, *, key: Any = None, dtype: Any = None) -> jax.Array:
+    def t(self, df: Any, size: Any = None, key: Any = None, dtype: Any = None) -> jax.Array:
         """Alias of :meth:`standard_t`."""
         return self.standard_t(df, size, key=key, dtype=dtype)
 
@@ -350,7 +346,6 @@ class ContinuousMixin(Sampler):
         size: Any = None,
         loc: Any = 0.0,
         scale: Any = 1.0,
-        *,
         key: Any = None,
         dtype: Any = None,
     ) -> jax.Array:
@@ -383,10 +378,13 @@ class ContinuousMixin(Sampler):
         return jnp.clip(loc + scale * z, lower, upper)
 
     # -- defined by their inverse CDF ---------------------------------------------------
-    def pareto(self, a: Any, size: Any = None, *, key: Any = None, dtype: Any = None) -> jax.Array:
+    def pareto(self, a: Any, size: Any = None, key: Any = None, dtype: Any = None) -> jax.Array:
         """Samples of the Pareto II (Lomax) distribution, numpy's ``pareto``.
 
         Add 1 and multiply by ``m`` for the classical Pareto distribution with minimum ``m``.
+
+        Differs from brainstate 0.1: 0.1 drew the classical Pareto distribution with minimum 1 (this
+        result + 1).
 
         Args:
             a: The shape ``> 0`` (array-like).
@@ -407,8 +405,11 @@ class ContinuousMixin(Sampler):
         (a,) = as_float(dt, shape, a)
         return jnp.expm1(self._standard_exponential(key, shape, dt) / a)
 
-    def power(self, a: Any, size: Any = None, *, key: Any = None, dtype: Any = None) -> jax.Array:
+    def power(self, a: Any, size: Any = None, key: Any = None, dtype: Any = None) -> jax.Array:
         """Samples on ``[0, 1]`` with density ``a * x**(a - 1)``.
+
+        Differs from brainstate 0.1: 0.1 drew with numpy's global generator in a host callback
+        (``key=`` was ignored), so the numbers differ for the same seed.
 
         Args:
             a: The exponent ``> 0`` (array-like).
@@ -431,9 +432,12 @@ class ContinuousMixin(Sampler):
         return jnp.exp(-self._standard_exponential(key, shape, dt) / a)
 
     def rayleigh(
-        self, scale: Any = 1.0, size: Any = None, *, key: Any = None, dtype: Any = None
+        self, scale: Any = 1.0, size: Any = None, key: Any = None, dtype: Any = None
     ) -> jax.Array:
         """Samples of the Rayleigh distribution (the norm of a 2-d normal vector).
+
+        Differs from brainstate 0.1: 0.1 computed ``sqrt(-2 log u)`` with ``u`` on ``[0, 1)``
+        (inf for ``u=0``); same distribution, other numbers for the same seed.
 
         Args:
             scale: The mode ``sigma > 0`` (array-like).
@@ -454,7 +458,7 @@ class ContinuousMixin(Sampler):
         (scale,) = as_float(dt, shape, scale)
         return scale * jnp.sqrt(2 * self._standard_exponential(key, shape, dt))
 
-    def weibull(self, a: Any, size: Any = None, *, key: Any = None, dtype: Any = None) -> jax.Array:
+    def weibull(self, a: Any, size: Any = None, key: Any = None, dtype: Any = None) -> jax.Array:
         """Samples of the Weibull distribution with shape ``a`` and scale 1 (numpy's).
 
         Args:
@@ -478,11 +482,12 @@ class ContinuousMixin(Sampler):
         a: Any,
         scale: Any = 1.0,
         size: Any = None,
-        *,
         key: Any = None,
         dtype: Any = None,
     ) -> jax.Array:
         """Samples of the Weibull distribution with shape ``a`` and scale ``scale``.
+
+        Differs from brainstate 0.1: 0.1 divided by ``scale`` instead of multiplying.
 
         Args:
             a: The shape (concentration) ``>= 0`` (array-like).
@@ -513,11 +518,13 @@ class ContinuousMixin(Sampler):
         mode: Any,
         right: Any,
         size: Any = None,
-        *,
         key: Any = None,
         dtype: Any = None,
     ) -> jax.Array:
         """Samples of the triangular distribution on ``[left, right]`` peaking at ``mode``.
+
+        Differs from brainstate 0.1: 0.1's ``triangular(size, key)`` took no
+        ``left``/``mode``/``right`` and returned -1 or 1 with equal probability.
 
         Args:
             left: The lower limit (array-like).
@@ -545,7 +552,7 @@ class ContinuousMixin(Sampler):
         upper = right - jnp.sqrt((1 - u) * width * hi_width)
         return jnp.clip(jnp.where(u * width < lo_width, lower, upper), left, right)
 
-    def maxwell(self, size: Any = None, *, key: Any = None, dtype: Any = None) -> jax.Array:
+    def maxwell(self, size: Any = None, key: Any = None, dtype: Any = None) -> jax.Array:
         """Samples of the standard Maxwell-Boltzmann distribution (norm of a 3-d normal).
 
         Args:

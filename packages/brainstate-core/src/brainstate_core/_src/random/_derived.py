@@ -92,10 +92,11 @@ class DerivedMixin(Sampler):
 
     __slots__ = ()
 
-    def chisquare(
-        self, df: Any, size: Any = None, *, key: Any = None, dtype: Any = None
-    ) -> jax.Array:
+    def chisquare(self, df: Any, size: Any = None, key: Any = None, dtype: Any = None) -> jax.Array:
         """Samples of the chi-square distribution with ``df`` degrees of freedom.
+
+        Differs from brainstate 0.1: 0.1 summed ``df`` squared normals: it raised for a non-integer
+        ``df``, and for an array ``df`` without ``size``.
 
         Args:
             df: The degrees of freedom ``> 0`` (array-like).
@@ -121,11 +122,13 @@ class DerivedMixin(Sampler):
         dfnum: Any,
         dfden: Any,
         size: Any = None,
-        *,
         key: Any = None,
         dtype: Any = None,
     ) -> jax.Array:
         """Samples of the F (Fisher-Snedecor) distribution.
+
+        Differs from brainstate 0.1: 0.1 drew with numpy's global generator in a host callback
+        (``key=`` was ignored), so the numbers differ for the same seed.
 
         Args:
             dfnum: The numerator degrees of freedom ``> 0`` (array-like).
@@ -154,7 +157,6 @@ class DerivedMixin(Sampler):
         df: Any,
         nonc: Any,
         size: Any = None,
-        *,
         key: Any = None,
         dtype: Any = None,
     ) -> jax.Array:
@@ -186,7 +188,6 @@ class DerivedMixin(Sampler):
         dfden: Any,
         nonc: Any,
         size: Any = None,
-        *,
         key: Any = None,
         dtype: Any = None,
     ) -> jax.Array:
@@ -221,11 +222,13 @@ class DerivedMixin(Sampler):
         mu: Any,
         kappa: Any,
         size: Any = None,
-        *,
         key: Any = None,
         dtype: Any = None,
     ) -> jax.Array:
         """Samples of the von Mises (circular normal) distribution on ``[-pi, pi]``.
+
+        Differs from brainstate 0.1: 0.1 used another rejection loop; same distribution, other
+        numbers for the same seed.
 
         Args:
             mu: The mode, an angle in radians (array-like).
@@ -254,11 +257,13 @@ class DerivedMixin(Sampler):
         mean: Any,
         scale: Any,
         size: Any = None,
-        *,
         key: Any = None,
         dtype: Any = None,
     ) -> jax.Array:
         """Samples of the Wald (inverse Gaussian) distribution.
+
+        Differs from brainstate 0.1: 0.1 drew its normal variate from the generator even when
+        ``key=`` was given; other numbers for the same seed.
 
         Args:
             mean: The mean ``> 0`` (array-like).

@@ -154,7 +154,7 @@ class DiscreteMixin(Sampler):
     __slots__ = ()
 
     def poisson(
-        self, lam: Any = 1.0, size: Any = None, *, key: Any = None, dtype: Any = None
+        self, lam: Any = 1.0, size: Any = None, key: Any = None, dtype: Any = None
     ) -> jax.Array:
         """Samples of the Poisson distribution with rate ``lam``.
 
@@ -179,7 +179,13 @@ class DiscreteMixin(Sampler):
         return jax.random.poisson(self._draw_key(key), lam, shape, int_dtype(None)).astype(dt)
 
     def binomial(
-        self, n: Any, p: Any, size: Any = None, *, key: Any = None, dtype: Any = None
+        self,
+        n: Any,
+        p: Any,
+        size: Any = None,
+        key: Any = None,
+        dtype: Any = None,
+        check_valid: bool = True,
     ) -> jax.Array:
         """Samples of the binomial distribution: successes in ``n`` trials of probability ``p``.
 
@@ -189,6 +195,10 @@ class DiscreteMixin(Sampler):
             size: The output shape; None broadcasts the parameters' shapes.
             key: A key (or integer seed) to draw with; if given, the generator is not advanced.
             dtype: The output dtype; the default int (int32, int64 with x64) if None.
+            check_valid: Whether to check ``n >= 0`` and ``0 <= p <= 1`` (a ``ValueError``
+                naming the argument); False skips the check. Only concrete values are checked:
+                unlike brainstate 0.1, whose argument this is, a ``p`` traced under ``jit`` is
+                not.
 
         Returns:
             Counts with mean ``n * p`` and variance ``n * p * (1 - p)``.
@@ -201,16 +211,18 @@ class DiscreteMixin(Sampler):
         """
         dt = numeric_dtype(dtype)
         ft = float_dtype(None)
-        check_param("binomial", "n", n, lambda a: a < 0, ">= 0")
-        check_param("binomial", "p", p, lambda a: (a < 0) | (a > 1), "in [0, 1]")
+        if check_valid:
+            check_param("binomial", "n", n, lambda a: a < 0, ">= 0")
+            check_param("binomial", "p", p, lambda a: (a < 0) | (a > 1), "in [0, 1]")
         shape = out_shape(size, n, p)
         n, p = as_float(ft, shape, n, p)
         return jax.random.binomial(self._draw_key(key), n, p, shape, ft).astype(dt)
 
-    def geometric(
-        self, p: Any, size: Any = None, *, key: Any = None, dtype: Any = None
-    ) -> jax.Array:
+    def geometric(self, p: Any, size: Any = None, key: Any = None, dtype: Any = None) -> jax.Array:
         """Samples of the geometric distribution: the trial of the first success, ``1, 2, ...``.
+
+        Differs from brainstate 0.1: 0.1 counted the failures before the first success
+        (``0, 1, ...``: one less) and returned floats.
 
         Args:
             p: The success probability in ``(0, 1]`` (array-like).
@@ -235,9 +247,12 @@ class DiscreteMixin(Sampler):
         return jnp.maximum(jnp.ceil(e / -jnp.log1p(-p)), 1).astype(dt)
 
     def negative_binomial(
-        self, n: Any, p: Any, size: Any = None, *, key: Any = None, dtype: Any = None
+        self, n: Any, p: Any, size: Any = None, key: Any = None, dtype: Any = None
     ) -> jax.Array:
         """Samples of the negative binomial distribution: failures before ``n`` successes.
+
+        Differs from brainstate 0.1: 0.1 split its keys otherwise (same gamma-Poisson mixture):
+        other numbers for the same seed.
 
         Args:
             n: The number of successes ``> 0`` (array-like; need not be an integer).
@@ -268,7 +283,6 @@ class DiscreteMixin(Sampler):
         nbad: Any,
         nsample: Any,
         size: Any = None,
-        *,
         key: Any = None,
         dtype: Any = None,
     ) -> jax.Array:
@@ -278,6 +292,9 @@ class DiscreteMixin(Sampler):
         The sampler is exact; it takes ``O(std)`` vectorised steps. Counts are handled in
         floating point: with float32 keep ``ngood + nbad`` below 2**24. Invalid parameters
         (negative, or ``nsample > ngood + nbad``) give -1.
+
+        Differs from brainstate 0.1: 0.1 drew with numpy's global generator in a host callback
+        (``key=`` was ignored), so the numbers differ for the same seed.
 
         Args:
             ngood: The number of good items, an integer ``>= 0`` (array-like).
@@ -302,12 +319,13 @@ class DiscreteMixin(Sampler):
         good, bad, n = as_float(ft, shape, ngood, nbad, nsample)
         return _hypergeometric(self._draw_key(key), good, bad, n).astype(dt)
 
-    def logseries(
-        self, p: Any, size: Any = None, *, key: Any = None, dtype: Any = None
-    ) -> jax.Array:
+    def logseries(self, p: Any, size: Any = None, key: Any = None, dtype: Any = None) -> jax.Array:
         """Samples of the logarithmic series distribution on ``1, 2, ...``.
 
         ``P(k) = -p**k / (k * log(1 - p))``.
+
+        Differs from brainstate 0.1: 0.1 drew with numpy's global generator in a host callback
+        (``key=`` was ignored), so the numbers differ for the same seed.
 
         Args:
             p: The shape parameter in ``(0, 1)`` (array-like).
@@ -335,11 +353,14 @@ class DiscreteMixin(Sampler):
         log_v = jnp.log(uniform_open_closed(k_geo, shape, ft))
         return (1 + jnp.floor(log_v / log_q)).astype(dt)
 
-    def zipf(self, a: Any, size: Any = None, *, key: Any = None, dtype: Any = None) -> jax.Array:
+    def zipf(self, a: Any, size: Any = None, key: Any = None, dtype: Any = None) -> jax.Array:
         """Samples of the Zipf (zeta) distribution, ``P(k) = k**-a / zeta(a)`` on ``1, 2, ...``.
 
         Uses Devroye's rejection method; values that would overflow ``dtype`` are rejected,
         as numpy does. Invalid ``a`` (``<= 1`` or nan) gives -1.
+
+        Differs from brainstate 0.1: 0.1 drew with numpy's global generator in a host callback
+        (``key=`` was ignored) and raised for an int ``size``.
 
         Args:
             a: The exponent ``> 1`` (array-like).

@@ -73,7 +73,7 @@ __all__ = [
 
 rand = _on_default(RandomState.rand)
 randn = _on_default(RandomState.randn)
-randint = _on_default(RandomState.randint)
+randint = _on_default(RandomState.randint, order=("low", "high", "size", "key", "dtype"))
 random_integers = _on_default(RandomState.random_integers)
 random = _on_default(RandomState.random)
 random_sample = _on_default(RandomState.random_sample)

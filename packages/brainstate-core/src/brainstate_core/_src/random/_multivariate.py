@@ -54,7 +54,7 @@ class MultivariateMixin(Sampler):
     __slots__ = ()
 
     def dirichlet(
-        self, alpha: Any, size: Any = None, *, key: Any = None, dtype: Any = None
+        self, alpha: Any, size: Any = None, key: Any = None, dtype: Any = None
     ) -> jax.Array:
         """Samples of the Dirichlet distribution: probability vectors over ``k`` categories.
 
@@ -87,7 +87,6 @@ class MultivariateMixin(Sampler):
         n: Any,
         pvals: Any,
         size: Any = None,
-        *,
         key: Any = None,
         dtype: Any = None,
     ) -> jax.Array:
@@ -95,6 +94,9 @@ class MultivariateMixin(Sampler):
 
         As in numpy, the last entry of ``pvals`` is not used: the last category takes the
         probability left over by the others. Drawn as ``k - 1`` conditional binomials.
+
+        Differs from brainstate 0.1: 0.1 drew ``max(n)`` categorical samples and counted them (``n``
+        had to be concrete, not traced); other numbers for the same seed.
 
         Args:
             n: The number of draws, an integer ``>= 0`` (array-like, batch-shaped).
@@ -128,7 +130,6 @@ class MultivariateMixin(Sampler):
         cov: Any,
         size: Any = None,
         method: str = "cholesky",
-        *,
         key: Any = None,
         dtype: Any = None,
     ) -> jax.Array:
@@ -177,9 +178,7 @@ class MultivariateMixin(Sampler):
         factor = _lift(factor, len(batch) + 2)
         return _lift(mean, len(batch) + 1) + jnp.matmul(factor, z[..., None])[..., 0]
 
-    def orthogonal(
-        self, n: int, size: Any = None, *, key: Any = None, dtype: Any = None
-    ) -> jax.Array:
+    def orthogonal(self, n: int, size: Any = None, key: Any = None, dtype: Any = None) -> jax.Array:
         """Random orthogonal ``n x n`` matrices, uniform (Haar) over the orthogonal group.
 
         Args:

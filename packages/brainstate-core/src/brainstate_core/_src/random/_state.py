@@ -10,9 +10,10 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from ..errors import RandomKeyError
-from ..jax_compat import Tracer, tracer_is_live
+from ..jax_compat import Tracer, is_tracer, tracer_is_live
 from ..state import LongTermState
 from ..trace import running_traces
 from ..typing import SeedOrKey
@@ -266,26 +267,49 @@ DEFAULT._source = None  # created by an import statement; its site would only mi
 
 
 def seed(seed_or_key: SeedOrKey | None = None) -> None:
-    """Seed the default generator; None takes a fresh seed from the OS's entropy.
+    """Seed the default generator, and numpy's global generator as brainstate 0.1 did.
 
-    Only brainstate's generator is seeded (numpy's global generator is left alone).
+    As in brainstate 0.1, a seed also seeds numpy's global generator (``np.random.seed``),
+    so that code mixing ``np.random`` and ``brainstate.random`` is reproducible from one
+    call: an integer seed seeds numpy with itself (modulo ``2**32``, numpy's range), a raw
+    ``uint32[2]`` key with its first word (a typed key with its key data's first word). A
+    seed traced inside a transformation, which numpy cannot read, leaves numpy alone. None
+    draws brainstate's new key from numpy's global generator (0.1 did the same, so
+    ``np.random.seed(s)`` followed by ``random.seed()`` is reproducible) and does not reseed
+    numpy.
 
     Args:
         seed_or_key: An integer seed in ``[0, 2**64)``, a typed key, a raw ``uint32[2]`` key,
             or None.
 
     Raises:
-        RandomKeyError: ``seed_or_key`` is none of these (the key is left unchanged).
+        RandomKeyError: ``seed_or_key`` is none of these (nothing is seeded).
 
     Examples:
+        >>> import numpy as np
         >>> from brainstate_core import random
         >>> random.seed(42)
-        >>> a = random.rand(3)
+        >>> a, x = random.rand(3), np.random.rand()
         >>> random.seed(42)
-        >>> bool((random.rand(3) == a).all())
-        True
+        >>> bool((random.rand(3) == a).all()), np.random.rand() == x
+        (True, True)
     """
-    DEFAULT.seed(seed_or_key)
+    if seed_or_key is None:
+        DEFAULT.value = np.random.randint(0, 2**32, size=2, dtype=np.uint32)
+        return
+    key = to_raw_key(seed_or_key, "seed_or_key")
+    DEFAULT.value = key
+    if is_tracer(key):
+        return
+    if isinstance(seed_or_key, (int, np.integer)) or (
+        np.ndim(seed_or_key) == 0
+        and not jax.dtypes.issubdtype(seed_or_key.dtype, jax.dtypes.prng_key)
+    ):
+        numpy_seed = int(seed_or_key)
+    else:
+        numpy_seed = int(np.asarray(key)[0])
+    # numpy takes seeds below 2**32 (0.1 passed larger ones on, and numpy raised).
+    np.random.seed(numpy_seed % 2**32)
 
 
 @contextlib.contextmanager
@@ -322,11 +346,18 @@ def seed_context(seed_or_key: SeedOrKey) -> Iterator[RandomState]:
         DEFAULT.value = old
 
 
-def set_key(key: SeedOrKey) -> None:
+def set_key(seed_or_key: SeedOrKey | None = None, *, key: SeedOrKey | None = None) -> None:
     """Set the default generator's key (a typed key, raw ``uint32[2]`` key, or integer seed).
 
+    Unlike :func:`seed`, numpy's global generator is left alone (as in brainstate 0.1).
+
+    Args:
+        seed_or_key: The key or seed (brainstate 0.1's name for the argument).
+        key: The same, by the name :meth:`RandomState.set_key` uses; give one of the two.
+
     Raises:
-        RandomKeyError: ``key`` is none of these (the key is left unchanged).
+        TypeError: Both or neither of ``seed_or_key`` and ``key`` were given.
+        RandomKeyError: The key is none of these (the key is left unchanged).
 
     Examples:
         >>> import jax
@@ -335,7 +366,14 @@ def set_key(key: SeedOrKey) -> None:
         >>> random.get_key().tolist()
         [0, 1]
     """
-    DEFAULT.set_key(key)
+    if (seed_or_key is None) == (key is None):
+        raise TypeError(
+            "set_key() takes one key: give `seed_or_key` (or `key=`), "
+            f"but {'both' if key is not None else 'neither'} were given."
+        )
+    given = seed_or_key if key is None else key
+    assert given is not None
+    DEFAULT.set_key(given)
 
 
 def get_key() -> Any:
@@ -368,18 +406,34 @@ def split_keys(n: int, backup: bool = False) -> jax.Array:
 
 
 def default_rng(seed_or_key: SeedOrKey | None = None) -> RandomState:
-    """A new, independent :class:`RandomState` (numpy's ``default_rng`` semantics).
+    """The default generator :data:`DEFAULT` for None, else a new :class:`RandomState`.
+
+    This follows brainstate 0.1, not numpy: numpy's ``default_rng()`` makes a fresh
+    generator, but brainstate 0.1 returned the global one, and code written for it seeds or
+    draws through ``default_rng()`` expecting to act on the module-level stream
+    (``default_rng().seed(0)`` seeds :func:`rand`). For an independent generator use
+    :func:`clone_rng` or ``RandomState()``.
 
     Args:
-        seed_or_key: An integer seed, a typed key, a raw ``uint32[2]`` key, or None for a
-            seed from the OS's entropy.
+        seed_or_key: None for :data:`DEFAULT` itself; an integer seed, a typed key or a raw
+            ``uint32[2]`` key for a new generator seeded with it.
+
+    Returns:
+        :data:`DEFAULT`, or a new RandomState.
+
+    Raises:
+        RandomKeyError: ``seed_or_key`` is not a seed or key.
 
     Examples:
         >>> from brainstate_core import random
+        >>> random.default_rng() is random.DEFAULT
+        True
         >>> rng = random.default_rng(0)
-        >>> rng.normal(size=2).shape
-        (2,)
+        >>> rng is random.DEFAULT, rng.normal(size=2).shape
+        (False, (2,))
     """
+    if seed_or_key is None:
+        return DEFAULT
     return RandomState(seed_or_key)
 
 
@@ -414,20 +468,54 @@ def self_assign_multi_keys(n: int, backup: bool = True) -> None:
     DEFAULT.self_assign_multi_keys(n, backup=backup)
 
 
-def on_default(method: Callable[Concatenate[RandomState, P], R]) -> Callable[P, R]:
+def on_default(
+    method: Callable[Concatenate[RandomState, P], R], order: tuple[str, ...] | None = None
+) -> Callable[P, R]:
     """A module-level function that calls the RandomState ``method`` on :data:`DEFAULT`.
 
     It carries the method's name, docstring and signature (less ``self``). It is made here,
     not in the module that names it, so that doctest runs each docstring once, on the method.
+
+    Args:
+        method: The RandomState method.
+        order: The function's positional parameters, where they are in another order than the
+            method's (brainstate 0.1's ``randint`` function took ``key`` before ``dtype``, its
+            method ``dtype`` before ``key``); the function then passes them by name.
     """
-
-    def function(*args: P.args, **kwargs: P.kwargs) -> R:
-        return method(DEFAULT, *args, **kwargs)
-
     signature = inspect.signature(method)
+    params = list(signature.parameters.values())[1:]
+    function: Callable[..., R]
+    if order is None:
+
+        def plain(*args: P.args, **kwargs: P.kwargs) -> R:
+            return method(DEFAULT, *args, **kwargs)
+
+        function = plain
+
+    else:
+        by_name = {p.name: p for p in params}
+        assert sorted(order) == sorted(p.name for p in params if p.kind is p.POSITIONAL_OR_KEYWORD)
+        params = [by_name[name] for name in order] + [
+            p for p in params if p.kind is not p.POSITIONAL_OR_KEYWORD
+        ]
+
+        call: Callable[..., R] = method
+
+        def reordered(*args: Any, **kwargs: Any) -> R:
+            if len(args) > len(order):
+                raise TypeError(
+                    f"{method.__name__}() takes at most {len(order)} positional arguments "
+                    f"({', '.join(order)}), but {len(args)} were given."
+                )
+            for name, value in zip(order, args, strict=False):
+                if name in kwargs:
+                    raise TypeError(f"{method.__name__}() got multiple values for `{name}`.")
+                kwargs[name] = value
+            return call(DEFAULT, **kwargs)
+
+        function = reordered
+
     function.__name__ = function.__qualname__ = method.__name__
     function.__doc__ = method.__doc__
-    function.__signature__ = signature.replace(  # type: ignore[attr-defined]
-        parameters=list(signature.parameters.values())[1:]
-    )
+    function.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
     return function
