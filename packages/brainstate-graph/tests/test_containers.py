@@ -60,7 +60,7 @@ def test_sequential():
     assert float(seq(jnp.asarray(1.0))) == 6.0
     assert float(seq[1:](jnp.asarray(1.0))) == 3.0 and type(seq[1:]) is graph.Sequential
     assert list(graph.states(seq)) == [(0, "k"), (1, "k")]
-    assert list(graph.nodes(seq)) == [(), (0,), (1,)]
+    assert list(graph.nodes(seq)) == [(0,), (1,)]
     twin = graph.clone(seq)
     assert type(twin) is graph.Sequential and float(twin(jnp.asarray(1.0))) == 6.0
     assert graph.Sequential()(5) == 5
@@ -73,7 +73,7 @@ def test_containers_inside_models(mlp):
 
     net = Net()
     assert list(graph.states(net)) == [("blocks", 0, "w"), ("blocks", 1, "w")]
-    assert list(graph.nodes(net)) == [(), ("blocks",), ("blocks", 0), ("blocks", 1)]
+    assert list(graph.nodes(net)) == [("blocks",), ("blocks", 0), ("blocks", 1)]
     gd, state = graph.treefy_split(net)
     new = graph.treefy_merge(gd, state)
     assert type(new.blocks) is graph.List and type(new.blocks[0]) is graph.Dict

@@ -65,7 +65,7 @@ def test_filters_select_nodes_by_type():
 
     root = graph.Dict(a=A(), b=B(), c=[A()])
     assert list(graph.nodes(root, A)) == [("a",), ("c", 0)]
-    assert list(graph.nodes(root, Not(A))) == [(), ("b",)]  # the root is a graph.Dict
+    assert list(graph.nodes(root, Not(A))) == [("b",)]
 
 
 def test_filter_objects_equality_and_repr():

@@ -97,7 +97,6 @@ def test_pretty_repr_exclude_and_custom_items():
 def test_node_convenience_methods(mlp):
     assert list(mlp.states()) == list(graph.states(mlp))
     assert list(mlp.nodes()) == [
-        (),
         ("input",),
         ("layers", 0),
         ("layers", 1),

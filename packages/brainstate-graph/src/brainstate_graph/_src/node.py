@@ -154,9 +154,9 @@ class Node(PrettyRepr):
         return states(self, *filters, allowed_hierarchy=allowed_hierarchy)
 
     def nodes(
-        self, *filters: Filter, allowed_hierarchy: tuple[int, int] = (0, MAX_LEVEL)
+        self, *filters: Filter, allowed_hierarchy: tuple[int, int] = (1, MAX_LEVEL)
     ) -> FlattedDict | tuple[FlattedDict, ...]:
-        """This node (path ``()``) and its sub-nodes; ``brainstate_graph.nodes(self, ...)``."""
+        """The sub-nodes of this node; the same as ``brainstate_graph.nodes(self, ...)``."""
         from .operations import nodes
 
         return nodes(self, *filters, allowed_hierarchy=allowed_hierarchy)

@@ -166,14 +166,12 @@ def states(
 
 
 def nodes(
-    node: Any, /, *filters: Filter, allowed_hierarchy: tuple[int, int] = (0, MAX_LEVEL)
+    node: Any, /, *filters: Filter, allowed_hierarchy: tuple[int, int] = (1, MAX_LEVEL)
 ) -> FlattedDict | tuple[FlattedDict, ...]:
-    """The Nodes of a graph, by path, parents before children, the root first.
+    """The Nodes of a graph, by path, parents before children.
 
-    The root itself (when it is a Node) is at level 0, under the path ``()``, and included
-    by default, as in brainstate 0.1 and ``Module.nodes()``; ``allowed_hierarchy=(1, ...)``
-    leaves it out, ``(1, 1)`` keeps the direct children only. Unlike 0.1, which listed
-    children before their parents, parents come first (the order of :func:`states`).
+    The root itself is at level 0, so the default window ``(1, ...)`` leaves it out;
+    ``allowed_hierarchy=(0, ...)`` includes it under the path ``()``.
 
     Args:
         node: A Node (or a list/tuple/dict of Nodes).
@@ -192,9 +190,9 @@ def nodes(
         ...         self.input = Leaf()
         ...         self.layers = [Leaf(), Leaf()]
         >>> list(graph.nodes(Net()))
-        [(), ('input',), ('layers', 0), ('layers', 1)]
-        >>> list(graph.nodes(Net(), allowed_hierarchy=(1, 1)))
         [('input',), ('layers', 0), ('layers', 1)]
+        >>> list(graph.nodes(Net(), allowed_hierarchy=(0, 1)))[0]
+        ()
     """
     lo, hi = _window(allowed_hierarchy)
     root_kind = check_root(node)
