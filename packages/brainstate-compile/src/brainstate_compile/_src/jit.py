@@ -125,6 +125,22 @@ def _method_of(fun: Callable[..., Any], instance: weakref.ref) -> Callable[..., 
     return method
 
 
+def _drop_abstracted_axes(fun: Callable[..., Any], jit_kwargs: dict[str, Any]) -> None:
+    """Accept brainstate 0.1's ``abstracted_axes=None`` (its default); refuse a value.
+
+    ``jax.jit`` has no ``abstracted_axes`` any more (JAX removed its dynamic shapes), so
+    ``None`` asks for nothing and is dropped, and any other value cannot be honoured.
+    """
+    axes = jit_kwargs.pop("abstracted_axes", None)
+    if axes is not None:
+        raise ValueError(
+            f"jit({getattr(fun, '__qualname__', repr(fun))}): abstracted_axes must be None, got "
+            f"{axes!r}: jax.jit no longer supports dynamic shapes (brainstate 0.1 passed it to "
+            "jax.jit). Leave it out and let each input shape compile its own program, or pad "
+            "the inputs to a few fixed shapes."
+        )
+
+
 class _CompiledMethod:
     """The function of ``obj.method`` for a jit-decorated method: ``obj``'s own compiled
     function, which has ``obj`` bound already (weakly) and so is called without it. Other
@@ -164,6 +180,7 @@ class JittedFunction:
         donate_argnums: int | Sequence[int] | None = None,
         **jit_kwargs: Any,
     ) -> None:
+        _drop_abstracted_axes(fun, jit_kwargs)
         self.fun = fun
         self._options = (static_argnums, static_argnames, donate_argnums, dict(jit_kwargs))
         # A decorated method compiles per instance (see __get__): id(obj) -> (ref, jitted)
@@ -520,7 +537,9 @@ def jit(
     the ``environ`` settings ``fun`` read while traced (a new ``dt`` or ``fit`` compiles
     once for the new value). Usable as a decorator with or without arguments. Other keyword
     arguments (``in_shardings``, ``out_shardings``, ``keep_unused``, ``device``,
-    ``backend``, ``inline``, ``abstracted_axes``, ...) go to ``jax.jit``.
+    ``backend``, ``inline``, ...) go to ``jax.jit``; ``abstracted_axes=None`` (brainstate
+    0.1's default) is accepted and ignored, any other value raises ``ValueError`` (``jax.jit``
+    no longer supports it).
 
     Args:
         fun: The function to compile.
