@@ -10,6 +10,7 @@ import pytest
 
 import brainstate_augment as ba
 import brainstate_core as bsc
+import brainstate_graph as bg
 
 # -- grad family: check_states= -----------------------------------------------------------------
 
@@ -113,3 +114,55 @@ def test_vector_grad_unit_aware():
     g = ba.vector_grad(lambda x: x**2, unit_aware=True)(jnp.array([1.0, 2.0]) * u.mV)
     assert u.get_unit(g) == u.mV
     np.testing.assert_allclose(u.get_mantissa(g), [2.0, 4.0])
+
+
+# -- vmap_new_states: 0.1's default in_axes=0, fun=, state_to_exclude= --------------------------
+
+
+class _Net(bg.Node):
+    def __init__(self):
+        self.w = bsc.ParamState(bsc.random.normal(size=(2,)))
+        self.count = bsc.State(jnp.zeros(()))
+
+
+def test_vmap_new_states_maps_arguments_on_axis_0_by_default():
+    def build(x):
+        return bsc.State(x * 2).value
+
+    out = ba.vmap_new_states(build, axis_size=3)(jnp.arange(3.0))
+    np.testing.assert_array_equal(out, [0.0, 2.0, 4.0])
+    out = ba.vmap_new_states(build)(jnp.arange(4.0))  # axis_size from the argument, as 0.1
+    np.testing.assert_array_equal(out, [0.0, 2.0, 4.0, 6.0])
+    shared = ba.vmap_new_states(build, axis_size=2, in_axes=None)(jnp.arange(3.0))
+    np.testing.assert_array_equal(shared, [[0.0, 2.0, 4.0]] * 2)
+
+
+def test_vmap_new_states_fun_keyword():
+    net = ba.vmap_new_states(fun=_Net, axis_size=3)()
+    assert net.w.value.shape == (3, 2)
+    with pytest.raises(TypeError, match=r"got the function twice: fn=.* and fun="):
+        ba.vmap_new_states(_Net, fun=_Net, axis_size=3)
+
+
+@pytest.mark.parametrize(
+    "exclude",
+    [lambda path, s: type(s) is bsc.State, "plain", [bsc.HiddenState, "plain"]],
+    ids=["predicate", "tag", "list"],
+)
+def test_state_to_exclude_keeps_selected_states_unbatched_and_untagged(exclude):
+    class Net(bg.Node):
+        def __init__(self):
+            self.w = bsc.ParamState(bsc.random.normal(size=(2,)))
+            self.count = bsc.State(jnp.zeros(()), tag="plain")
+
+    net = ba.vmap_new_states(Net, axis_size=4, state_tag="ens", state_to_exclude=exclude)()
+    assert net.w.value.shape == (4, 2) and net.w.tag == "ens"
+    assert net.count.value.shape == () and net.count.tag == "plain"
+    assert isinstance(net.count.value, jax.Array)  # a concrete value, no leaked tracer
+    assert len(bg.states(net, "ens")) == 1
+
+
+def test_state_to_exclude_of_a_lane_dependent_state_is_a_clear_error():
+    with pytest.raises(ba.BatchAxisError) as info:
+        ba.vmap_new_states(_Net, axis_size=4, state_to_exclude=bsc.ParamState)()
+    assert "state_to_exclude" in "\n".join(getattr(info.value, "__notes__", []))
