@@ -150,3 +150,81 @@ def test_a_raised_jit_error_is_not_also_logged_with_a_traceback(caplog):
             jax.jit(lambda x: jax.debug.callback(broken, x))(1.0)
         assert [r for r in caplog.records if "callback failed" in r.getMessage()]
     assert float(s.value) == 0.0
+
+
+# -- brainstate 0.1 message forms -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("compiled", [False, True])
+@pytest.mark.parametrize(
+    ("message", "args", "kwargs", "expected"),
+    [
+        ("bad {s}", (), {"s": 7.0}, "bad 7.0"),  # 0.1's documented keyword form
+        ("bad %s", (7.0,), {}, "bad 7.0"),  # 0.1's printf-style positional values
+        ("bad %s and %.1f", (7.0, 2.5), {}, "bad 7.0 and 2.5"),
+        ("bad %s at {t}", (7.0,), {"t": 2.0}, "bad 7.0 at 2.0"),  # 0.1: % first, then format
+        ("bad {} at {t}", (7.0,), {"t": 2.0}, "bad 7.0 at 2.0"),
+        ("bad {1} {0}", (7.0, 2.0), {}, "bad 2.0 7.0"),
+    ],
+)
+def test_message_forms_of_brainstate_01(message, args, kwargs, expected, compiled):
+    args = tuple(jnp.asarray(a) for a in args)
+    kwargs = {k: jnp.asarray(v) for k, v in kwargs.items()}
+
+    def check(args, kwargs):
+        bc.jit_error_if(True, message, *args, **kwargs)
+        return 0
+
+    run = bc.jit(check) if compiled else check
+    with pytest.raises(bc.JitError) as info:
+        run(args, kwargs)
+    assert str(info.value) == expected
+
+
+def test_keyword_values_reach_a_callable_message():
+    @bc.jit
+    def f(x):
+        bc.jit_error_if(x > 0, lambda v, *, unit: f"too large: {float(v)} {unit}", x, unit="mV")
+        return x
+
+    with pytest.raises(bc.JitError, match=r"^too large: 3\.0 mV$"):
+        f(3.0)
+
+
+def test_a_callable_may_raise_its_own_error_as_in_01():
+    def err(v):
+        raise ValueError(f"bad callable {float(v)}")
+
+    with pytest.raises(ValueError, match=r"bad callable 7\.0"):
+        bc.jit_error_if(True, err, jnp.asarray(7.0))
+    with pytest.raises(Exception, match=r"bad callable 7\.0"):
+        bc.jit(lambda x: bc.jit_error_if(x > 0, err, x))(7.0)
+
+
+@pytest.mark.parametrize(
+    ("message", "args", "kwargs"),
+    [
+        ("no placeholder", (1.0,), {}),
+        ("two %s %s", (1.0,), {}),
+        ("two {} {}", (1.0,), {}),
+        ("named {s}", (), {"t": 1.0}),
+    ],
+)
+def test_values_that_do_not_fit_the_message_fail_at_trace_time(message, args, kwargs):
+    calls = []
+
+    @bc.jit
+    def f(x):
+        calls.append(1)
+        bc.jit_error_if(x > 0, message, *[x for _ in args], **{k: x for k in kwargs})
+        return x
+
+    with pytest.raises(TypeError, match=r"jit_error_if: the message .* does not fit"):
+        f(1.0)
+    with pytest.raises(TypeError, match=r"does not fit the values given"):
+        bc.jit_error_if(False, message, *args, **kwargs)  # even when pred is false
+
+
+def test_error_must_be_a_message_or_callable():
+    with pytest.raises(TypeError, match=r"error must be a message \(str\) or a callable, got int"):
+        bc.jit_error_if(True, 3)

@@ -96,3 +96,58 @@ def test_bar_in_scan_checkpointed_loop_and_jit(capfd):
         jax.effects_barrier()
         err = capfd.readouterr().err
         assert "jitted" in err and "6/6" in err
+
+
+# -- brainstate 0.1's desc=(fmt, fn): a text made at every report -------------------------------
+
+
+def test_desc_pair_formats_each_report_from_the_step(capfd):
+    bar = bc.ProgressBar(
+        freq=1, desc=("step {i} y {y:.1f}", lambda d: {"i": d["i"], "y": d["y"]}), mininterval=0
+    )
+    ys = bc.for_loop(lambda x: x * 2, jnp.arange(4.0), pbar=bar)
+    jax.effects_barrier()
+    np.testing.assert_array_equal(ys, [0.0, 2.0, 4.0, 6.0])
+    err = capfd.readouterr().err
+    for i in range(4):
+        assert f"step {i} y {2.0 * i:.1f}" in err
+    assert "4/4" in err
+
+
+def test_desc_pair_sees_the_carry_of_scan(capfd):
+    bar = bc.ProgressBar(freq=2, desc=("carry={c}", lambda d: {"c": d["carry"]}), mininterval=0)
+    c, _ = bc.scan(lambda c, x: (c + x, x), jnp.asarray(0), jnp.arange(1, 5), pbar=bar)
+    jax.effects_barrier()
+    assert int(c) == 10
+    err = capfd.readouterr().err
+    assert "carry=3" in err and "carry=10" in err  # after steps 2 and 4
+
+
+def test_plain_desc_still_works_and_default_is_running(capfd):
+    assert bc.ProgressBar().desc == "Running"
+    _run(bc.ProgressBar(freq=25, desc="plain text", mininterval=0))
+    assert "plain text" in capfd.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "desc, match",
+    [
+        (("step {i}",), r"got \(str\)"),
+        (("step {i}", "not callable"), r"got \(str, str\)"),
+        ((lambda d: d, "step {i}"), r"got \(function, str\)"),
+        (3, r"got int"),
+    ],
+)
+def test_invalid_desc_is_a_type_error(desc, match):
+    with pytest.raises(
+        TypeError, match=r"ProgressBar\(desc=\.\.\.\) must be a str or a pair .*" + match
+    ):
+        bc.ProgressBar(desc=desc)
+
+
+def test_desc_function_must_return_a_dict():
+    bar = bc.ProgressBar(desc=("step {i}", lambda d: d["i"]))
+    with pytest.raises(
+        TypeError, match=r"fn must return a dict of the values for the format string, got \w+"
+    ):
+        bc.for_loop(lambda x: x, jnp.arange(3.0), pbar=bar)

@@ -71,6 +71,7 @@ def differentiate(
     has_aux: bool,
     known: KnownStates | None,
     where: str,
+    check_states: bool | None = None,
 ) -> Outcome:
     """Apply a differentiation transform to ``fun`` at ``args``, writing written States back.
 
@@ -82,6 +83,10 @@ def differentiate(
         has_aux: ``fun`` returns ``(y, aux)``.
         known: a persistent set of States for top-level calls (``None``: a fresh one).
         where: names the transform in error messages.
+        check_states: what a State of ``grad_states`` that ``fun`` never reads does: ``None``
+            warns (:class:`UnusedGradStateWarning`), ``True`` raises
+            :class:`GradStateError` (before any State is written), ``False`` nothing; its
+            gradient is zero.
 
     Returns:
         The :class:`Outcome`; every State ``fun`` wrote holds its new value.
@@ -141,7 +146,16 @@ def differentiate(
         return apply(bound, primals)
 
     result, (value, aux, written_values) = run_discovering(known, attempt)
+    unused = [s for s in grad_states if known.index(s) is None]
+    if unused and check_states:
+        names = ", ".join(s.describe() for s in unused)
+        raise GradStateError(
+            f"{where}: grad_states holds {names}, which the function never reads "
+            "(check_states=True). Leave it out of grad_states, or pass check_states=False "
+            "to take its zero gradient."
+        )
     for s, v in zip(written_states, written_values):
         s.value = v
-    warn_unused([s for s in grad_states if known.index(s) is None], where)
+    if check_states is None:
+        warn_unused(unused, where)
     return Outcome(result, value, aux)

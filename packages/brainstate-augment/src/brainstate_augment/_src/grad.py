@@ -95,10 +95,15 @@ class GradientTransform:
         return_value: also return the function's value.
         has_aux: the function returns ``(output, aux)``.
         transform_params: extra keyword arguments for ``transform``.
+        check_states: a State of ``grad_states`` that the function never reads gets a zero
+            gradient and, by default (``None``), an :class:`UnusedGradStateWarning`;
+            ``True`` makes it a :class:`GradStateError` (brainstate 0.1's default),
+            ``False`` silences it.
 
     Raises:
-        GradStateError: a non-State in ``grad_states``, a State listed twice, or an
-            ``argnums`` out of range (at call time).
+        GradStateError: a non-State in ``grad_states``, a State listed twice, an
+            ``argnums`` out of range, or (with ``check_states=True``) a State the function
+            never reads (at call time).
 
     Examples:
         >>> import jax, jax.numpy as jnp
@@ -118,6 +123,7 @@ class GradientTransform:
         return_value: bool = False,
         has_aux: bool = False,
         transform_params: dict[str, Any] | None = None,
+        check_states: bool | None = None,
     ) -> None:
         if not callable(target):
             raise TypeError(f"the function to differentiate must be callable, got {target!r}")
@@ -126,6 +132,7 @@ class GradientTransform:
         self.targets = GradTargets(grad_states, argnums)
         self.return_value = return_value
         self.has_aux = has_aux
+        self.check_states = check_states
         self.transform_params = dict(transform_params or {})
         second_order = self.transform_params.pop("_second_order", False)
         self._second_order = bool(second_order) or transform is jax.hessian
@@ -195,6 +202,7 @@ class GradientTransform:
                 has_aux=self.has_aux,
                 known=self._known,
                 where=self._where,
+                check_states=self.check_states,
             )
         except TypeError as e:
             named = self._non_float_inputs(e, args)
@@ -244,6 +252,20 @@ def _decorator_or_transform(
     return make if fun is None else make(fun)
 
 
+def _the_function(
+    fun: Callable[..., Any] | None, func: Callable[..., Any] | None, where: str
+) -> Callable[..., Any] | None:
+    """The function, given as ``fun`` or by brainstate 0.1's keyword ``func``."""
+    if func is None:
+        return fun
+    if fun is not None:
+        raise TypeError(
+            f"{where}() got the function twice: fun={fun!r} and func={func!r} (func is "
+            "brainstate 0.1's name for fun); pass one of them."
+        )
+    return func
+
+
 def _gradient_transform(
     fun: Callable[..., Any] | None,
     transform: Callable[..., Any],
@@ -252,11 +274,14 @@ def _gradient_transform(
     return_value: bool,
     has_aux: bool,
     params: dict[str, Any] | None,
+    check_states: bool | None = None,
 ) -> Any:
     """``GradientTransform`` of ``fun``, or a decorator making one when ``fun`` is None."""
 
     def make(f: Callable[..., Any]) -> GradientTransform:
-        return GradientTransform(f, transform, grad_states, argnums, return_value, has_aux, params)
+        return GradientTransform(
+            f, transform, grad_states, argnums, return_value, has_aux, params, check_states
+        )
 
     return _decorator_or_transform(fun, make)
 
@@ -270,6 +295,8 @@ def grad(
     holomorphic: bool = False,
     allow_int: bool = False,
     unit_aware: bool = False,
+    *,
+    check_states: bool | None = None,
 ) -> Any:
     """Gradient of a scalar function with respect to States and/or arguments.
 
@@ -286,6 +313,10 @@ def grad(
         holomorphic: as ``jax.grad``.
         allow_int: as ``jax.grad``.
         unit_aware: use brainunit's unit-aware gradient (needs brainunit installed).
+        check_states: a State of ``grad_states`` the function never reads: ``None`` (the
+            default) warns with :class:`UnusedGradStateWarning`, ``True`` raises
+            :class:`GradStateError` (brainstate 0.1's default), ``False`` is silent; its
+            gradient is zero.
 
     Returns:
         The gradient function (or a decorator when ``fun`` is omitted).
@@ -293,7 +324,8 @@ def grad(
     Raises:
         GradStateError: a non-State in ``grad_states``, a State listed twice, or
             ``argnums`` out of range. A State in ``grad_states`` that the function never
-            reads gets a zero gradient and an :class:`UnusedGradStateWarning`.
+            reads gets a zero gradient and an :class:`UnusedGradStateWarning` (see
+            ``check_states``).
 
     Examples:
         >>> import jax.numpy as jnp
@@ -309,7 +341,9 @@ def grad(
     params = {"holomorphic": holomorphic, "allow_int": allow_int}
     transform = _unit_aware("grad") if unit_aware else jax.grad
 
-    return _gradient_transform(fun, transform, grad_states, argnums, return_value, has_aux, params)
+    return _gradient_transform(
+        fun, transform, grad_states, argnums, return_value, has_aux, params, check_states
+    )
 
 
 def value_and_grad(
@@ -320,6 +354,8 @@ def value_and_grad(
     holomorphic: bool = False,
     allow_int: bool = False,
     unit_aware: bool = False,
+    *,
+    check_states: bool | None = None,
 ) -> Any:
     """Value and gradient, in JAX's order: ``(value, grads)`` or ``((value, aux), grads)``.
 
@@ -333,6 +369,10 @@ def value_and_grad(
         holomorphic: as ``jax.value_and_grad``.
         allow_int: as ``jax.value_and_grad``.
         unit_aware: use brainunit's unit-aware gradient (needs brainunit installed).
+        check_states: a State of ``grad_states`` the function never reads: ``None`` (the
+            default) warns with :class:`UnusedGradStateWarning`, ``True`` raises
+            :class:`GradStateError` (brainstate 0.1's default), ``False`` is silent; its
+            gradient is zero.
 
     Returns:
         The function computing value and gradients (or a decorator when ``fun`` is omitted).
@@ -345,7 +385,17 @@ def value_and_grad(
         >>> float(value), float(g)
         (9.0, 6.0)
     """
-    inner = grad(None, grad_states, argnums, has_aux, True, holomorphic, allow_int, unit_aware)
+    inner = grad(
+        None,
+        grad_states,
+        argnums,
+        has_aux,
+        True,
+        holomorphic,
+        allow_int,
+        unit_aware,
+        check_states=check_states,
+    )
 
     def make(f: Callable[..., Any]) -> Callable[..., Any]:
         g = inner(f)
@@ -369,6 +419,10 @@ def vector_grad(
     argnums: int | Sequence[int] | None = None,
     return_value: bool = False,
     has_aux: bool = False,
+    unit_aware: bool = False,
+    *,
+    func: Callable[..., Any] | None = None,
+    check_states: bool | None = None,
 ) -> Any:
     """Gradient of a vector-valued function, taken with a cotangent of ones.
 
@@ -381,6 +435,12 @@ def vector_grad(
         argnums: positional argument(s) to differentiate with respect to.
         return_value: also return the function's value.
         has_aux: ``fun`` returns ``(output, aux)``.
+        unit_aware: use brainunit's unit-aware vector gradient (needs brainunit installed).
+        func: brainstate 0.1's name for ``fun`` (give one of them).
+        check_states: a State of ``grad_states`` the function never reads: ``None`` (the
+            default) warns with :class:`UnusedGradStateWarning`, ``True`` raises
+            :class:`GradStateError` (brainstate 0.1's default), ``False`` is silent; its
+            gradient is zero.
 
     Returns:
         The gradient function (or a decorator when ``fun`` is omitted).
@@ -391,9 +451,12 @@ def vector_grad(
         >>> ba.vector_grad(lambda x: x**2)(jnp.array([1.0, 2.0, 3.0])).tolist()
         [2.0, 4.0, 6.0]
     """
-
+    fun = _the_function(fun, func, "vector_grad")
+    transform: Callable[..., Any] = _vector_grad_transform
+    if unit_aware:
+        transform = functools.partial(_unit_aware("vector_grad"), unit_aware=True)
     return _gradient_transform(
-        fun, _vector_grad_transform, grad_states, argnums, return_value, has_aux, None
+        fun, transform, grad_states, argnums, return_value, has_aux, None, check_states
     )
 
 
@@ -406,6 +469,8 @@ def jacrev(
     holomorphic: bool = False,
     allow_int: bool = False,
     unit_aware: bool = False,
+    *,
+    check_states: bool | None = None,
 ) -> Any:
     """Jacobian by reverse mode, with respect to States and/or arguments.
 
@@ -423,6 +488,10 @@ def jacrev(
         holomorphic: as ``jax.jacrev``.
         allow_int: as ``jax.jacrev``.
         unit_aware: use brainunit's unit-aware Jacobian (needs brainunit installed).
+        check_states: a State of ``grad_states`` the function never reads: ``None`` (the
+            default) warns with :class:`UnusedGradStateWarning`, ``True`` raises
+            :class:`GradStateError` (brainstate 0.1's default), ``False`` is silent; its
+            gradient is zero.
 
     Returns:
         The Jacobian function (or a decorator when ``fun`` is omitted).
@@ -437,7 +506,9 @@ def jacrev(
     params = {"holomorphic": holomorphic, "allow_int": allow_int, "_per_output": True}
     transform = _unit_aware("jacrev") if unit_aware else jax.jacrev
 
-    return _gradient_transform(fun, transform, grad_states, argnums, return_value, has_aux, params)
+    return _gradient_transform(
+        fun, transform, grad_states, argnums, return_value, has_aux, params, check_states
+    )
 
 
 jacobian = jacrev
@@ -451,6 +522,9 @@ def jacfwd(
     return_value: bool = False,
     holomorphic: bool = False,
     unit_aware: bool = False,
+    *,
+    func: Callable[..., Any] | None = None,
+    check_states: bool | None = None,
 ) -> Any:
     """Jacobian by forward mode, with respect to States and/or arguments.
 
@@ -464,6 +538,11 @@ def jacfwd(
         return_value: also return the function's value.
         holomorphic: as ``jax.jacfwd``.
         unit_aware: use brainunit's unit-aware Jacobian (needs brainunit installed).
+        func: brainstate 0.1's name for ``fun`` (give one of them).
+        check_states: a State of ``grad_states`` the function never reads: ``None`` (the
+            default) warns with :class:`UnusedGradStateWarning`, ``True`` raises
+            :class:`GradStateError` (brainstate 0.1's default), ``False`` is silent; its
+            gradient is zero.
 
     Returns:
         The Jacobian function (or a decorator when ``fun`` is omitted).
@@ -474,10 +553,13 @@ def jacfwd(
         >>> ba.jacfwd(lambda x: x**2)(jnp.array([1.0, 2.0])).tolist()
         [[2.0, 0.0], [0.0, 4.0]]
     """
+    fun = _the_function(fun, func, "jacfwd")
     params = {"holomorphic": holomorphic, "_per_output": True}
     transform = _unit_aware("jacfwd") if unit_aware else jax.jacfwd
 
-    return _gradient_transform(fun, transform, grad_states, argnums, return_value, has_aux, params)
+    return _gradient_transform(
+        fun, transform, grad_states, argnums, return_value, has_aux, params, check_states
+    )
 
 
 def hessian(
@@ -488,6 +570,9 @@ def hessian(
     holomorphic: bool = False,
     has_aux: bool = False,
     unit_aware: bool = False,
+    *,
+    func: Callable[..., Any] | None = None,
+    check_states: bool | None = None,
 ) -> Any:
     """Hessian of a scalar function with respect to States and/or arguments.
 
@@ -504,6 +589,11 @@ def hessian(
         holomorphic: as ``jax.hessian``.
         has_aux: ``fun`` returns ``(output, aux)``.
         unit_aware: use brainunit's unit-aware Hessian (needs brainunit installed).
+        func: brainstate 0.1's name for ``fun`` (give one of them).
+        check_states: a State of ``grad_states`` the function never reads: ``None`` (the
+            default) warns with :class:`UnusedGradStateWarning`, ``True`` raises
+            :class:`GradStateError` (brainstate 0.1's default), ``False`` is silent; its
+            gradient is zero.
 
     Returns:
         The Hessian function (or a decorator when ``fun`` is omitted).
@@ -515,10 +605,13 @@ def hessian(
         >>> ba.hessian(lambda: jnp.sum(w.value**3), w)().tolist()
         [[6.0, 0.0], [0.0, 12.0]]
     """
+    fun = _the_function(fun, func, "hessian")
     params = {"holomorphic": holomorphic, "_second_order": True}
     transform = _unit_aware("hessian") if unit_aware else jax.hessian
 
-    return _gradient_transform(fun, transform, grad_states, argnums, return_value, has_aux, params)
+    return _gradient_transform(
+        fun, transform, grad_states, argnums, return_value, has_aux, params, check_states
+    )
 
 
 for _f in (grad, vector_grad, jacrev, jacfwd):

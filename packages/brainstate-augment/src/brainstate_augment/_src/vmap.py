@@ -449,6 +449,7 @@ def map_creating_states(
     map_lane: Callable[[Callable[..., Any]], Callable[..., Any]],
     state_tag: str | None = None,
     by_reference: Callable[[Any], bool] | None = None,
+    exclude: Callable[[State], bool] | None = None,
 ) -> Callable[..., Any]:
     """``fn`` mapped so that every State it creates comes out with the lane axis (axis 0).
 
@@ -456,7 +457,10 @@ def map_creating_states(
     new_values)``: ``fn``'s result with the objects returned by reference replaced by
     ``None``, and the values of the States ``fn`` created (mapped on axis 0). Afterwards each
     new State holds its batched value and the objects returned by reference are put back:
-    a Node built inside is returned as it is, now holding batched States.
+    a Node built inside is returned as it is, now holding batched States. With ``exclude``,
+    ``new_values`` is a pair ``(values, excluded_values)``: the values of the new States
+    ``exclude`` selects, to be mapped with out axis ``None`` (one value shared by all lanes),
+    are not tagged and get no lane axis.
 
     Args:
         fn: The function to map.
@@ -465,6 +469,7 @@ def map_creating_states(
         by_reference: Which result leaves are returned as they are, not mapped; given, every
             State ``fn`` creates gets the lane axis. Default: graph Nodes and the States
             ``fn`` created, and only the new States among those returned get the lane axis.
+        exclude: Which new States stay unbatched (see above); only with ``by_reference``.
 
     Returns:
         The mapped function.
@@ -474,10 +479,17 @@ def map_creating_states(
     # mapped function at once.
     box = threading.local()
 
-    def lane(*args: Any, **kwargs: Any) -> tuple[Any, list]:
-        with catch_new_states(state_tag) as catcher:
+    def lane(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
+        with catch_new_states(state_tag if exclude is None else None) as catcher:
             out = fn(*args, **kwargs)
         new = list(catcher.get_states())
+        shared: list[State] = []
+        if exclude is not None:
+            shared = [s for s in new if exclude(s)]
+            new = [s for s in new if not exclude(s)]
+            if state_tag is not None:
+                for s in new:
+                    s.tag = state_tag
         leaves, treedef = jax.tree.flatten(out, is_leaf=is_graph_leaf)
         if by_reference is None:
             new_ids = {id(s) for s in new}
@@ -488,9 +500,12 @@ def map_creating_states(
             new = [s for s in new if id(s) in returned]
         else:
             refs = [x if by_reference(x) else None for x in leaves]
-        box.found = (new, refs, treedef)
+        box.found = (new + shared, refs, treedef)
         mapped_leaves = [None if r is not None else x for x, r in zip(leaves, refs)]
-        return jax.tree.unflatten(treedef, mapped_leaves), [s.value for s in new]
+        values: Any = [s.value for s in new]
+        if exclude is not None:
+            values = (values, [s.value for s in shared])
+        return jax.tree.unflatten(treedef, mapped_leaves), values
 
     lane.__qualname__ = _name(fn)
     mapped = map_lane(lane)
@@ -502,6 +517,8 @@ def map_creating_states(
             new, refs, treedef = box.found
         finally:  # also after a failure: keep nothing the call built alive
             box.__dict__.pop("found", None)
+        if exclude is not None:
+            values = [*values[0], *values[1]]
         for s, v in zip(new, values):
             s.restore_value(v)
         leaves = treedef.flatten_up_to(out)

@@ -29,7 +29,7 @@ from brainstate_core.extend import (
 from .discovery import KnownStates, Rediscover, call_with_states, check_no_state_in, run_discovering
 from .errors import EnvironRecompileWarning, check_arguments, diagnose_failed_call
 from .jaxpr_trace import inside_jax_trace
-from .stateful_function import infer_static_args
+from .stateful_function import StatefulFunction, infer_static_args
 
 __all__ = ["jit", "JittedFunction"]
 
@@ -125,6 +125,22 @@ def _method_of(fun: Callable[..., Any], instance: weakref.ref) -> Callable[..., 
     return method
 
 
+def _drop_abstracted_axes(fun: Callable[..., Any], jit_kwargs: dict[str, Any]) -> None:
+    """Accept brainstate 0.1's ``abstracted_axes=None`` (its default); refuse a value.
+
+    ``jax.jit`` has no ``abstracted_axes`` any more (JAX removed its dynamic shapes), so
+    ``None`` asks for nothing and is dropped, and any other value cannot be honoured.
+    """
+    axes = jit_kwargs.pop("abstracted_axes", None)
+    if axes is not None:
+        raise ValueError(
+            f"jit({getattr(fun, '__qualname__', repr(fun))}): abstracted_axes must be None, got "
+            f"{axes!r}: jax.jit no longer supports dynamic shapes (brainstate 0.1 passed it to "
+            "jax.jit). Leave it out and let each input shape compile its own program, or pad "
+            "the inputs to a few fixed shapes."
+        )
+
+
 class _CompiledMethod:
     """The function of ``obj.method`` for a jit-decorated method: ``obj``'s own compiled
     function, which has ``obj`` bound already (weakly) and so is called without it. Other
@@ -164,6 +180,7 @@ class JittedFunction:
         donate_argnums: int | Sequence[int] | None = None,
         **jit_kwargs: Any,
     ) -> None:
+        _drop_abstracted_axes(fun, jit_kwargs)
         self.fun = fun
         self._options = (static_argnums, static_argnames, donate_argnums, dict(jit_kwargs))
         # A decorated method compiles per instance (see __get__): id(obj) -> (ref, jitted)
@@ -444,6 +461,7 @@ class JittedFunction:
     def clear_cache(self) -> None:
         """Forget the compiled programs and the discovered States."""
         self._jitted.clear_cache()  # pyright: ignore[reportAttributeAccessIssue]
+        self.__dict__.pop("_stateful_fun", None)
         self._known.clear()
         self._recorded = None
         self._env_keys, self._env_cache, self._env_seen = (), (None, None, ()), set()
@@ -456,6 +474,58 @@ class JittedFunction:
     def states(self) -> list[Any]:
         """The States discovered so far, in first-access order."""
         return list(self._known.states)
+
+    # -- brainstate 0.1's attributes ------------------------------------------------------
+    @property
+    def origin_fun(self) -> Callable[..., Any]:
+        """The function given to :func:`jit` (brainstate 0.1's name; also ``__wrapped__``)."""
+        return self.fun
+
+    @property
+    def jitted_fun(self) -> Any:
+        """The ``jax.jit`` object of the pure function (brainstate 0.1's name).
+
+        It is called as the program :meth:`compile` returns is, and touches no State.
+        """
+        return self._jitted
+
+    @property
+    def stateful_fun(self) -> StatefulFunction:
+        """A :class:`StatefulFunction` of the same function and static arguments, to inspect
+        its jaxpr and States (brainstate 0.1's attribute; made on first use).
+
+        Examples:
+            >>> import jax.numpy as jnp
+            >>> import brainstate_compile as bc
+            >>> import brainstate_core as bsc
+            >>> s = bsc.State(jnp.zeros(2))
+            >>> @bc.jit
+            ... def f(x):
+            ...     s.value += x
+            >>> f.stateful_fun.get_write_states(1.0) == [s]
+            True
+        """
+        sf = self.__dict__.get("_stateful_fun")
+        if sf is None:
+            static_argnums, static_argnames, _, _ = self._options
+            sf = StatefulFunction(
+                self.fun, static_argnums or (), static_argnames or (), name=self._where
+            )
+            self.__dict__["_stateful_fun"] = sf
+        return sf
+
+    def eval_shape(self, *args: Any, **kwargs: Any) -> Any:
+        """The output's shapes and dtypes for these arguments, as ``jax.ShapeDtypeStruct``
+        leaves, without compiling or running it; no State is changed.
+
+        Examples:
+            >>> import jax.numpy as jnp
+            >>> import brainstate_compile as bc
+            >>> f = bc.jit(lambda x: jnp.stack([x, x]))
+            >>> f.eval_shape(jnp.ones(3))
+            ShapeDtypeStruct(shape=(2, 3), dtype=float32)
+        """
+        return self.stateful_fun.get_out_shapes(*args, **kwargs)
 
     def __get__(self, obj: Any, objtype: Any = None) -> Any:
         """Used as a method decorator: ``obj.method`` is a jitted function of its own.
@@ -520,7 +590,9 @@ def jit(
     the ``environ`` settings ``fun`` read while traced (a new ``dt`` or ``fit`` compiles
     once for the new value). Usable as a decorator with or without arguments. Other keyword
     arguments (``in_shardings``, ``out_shardings``, ``keep_unused``, ``device``,
-    ``backend``, ``inline``, ``abstracted_axes``, ...) go to ``jax.jit``.
+    ``backend``, ``inline``, ...) go to ``jax.jit``; ``abstracted_axes=None`` (brainstate
+    0.1's default) is accepted and ignored, any other value raises ``ValueError`` (``jax.jit``
+    no longer supports it).
 
     Args:
         fun: The function to compile.

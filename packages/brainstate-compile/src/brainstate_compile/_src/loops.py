@@ -209,7 +209,7 @@ def _stateful_scan_traced(
             if bar is None:
                 return (out[0], new_state_carry), out[1]
             (i,) = counter
-            bar.step(i, n)
+            bar.step(i, n, carry=out[0], y=out[1])
             return (out[0], new_state_carry, i + 1), out[1]
 
         # the step counter exists for the progress bar only (each carry costs every step)

@@ -6,7 +6,7 @@ import functools
 import inspect
 import threading
 from collections.abc import Callable, Hashable, Iterable, Sequence
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import jax
 from jax.extend.core import ClosedJaxpr, jaxpr_as_fun
@@ -69,6 +69,13 @@ class _Trace(NamedTuple):
     env: tuple
 
 
+class _CacheKey(tuple):
+    """The key of one trace, from :meth:`StatefulFunction.get_arg_cache_key` (brainstate
+    0.1's way to name a trace for the getters)."""
+
+    __slots__ = ()
+
+
 def _avals(values: Sequence[Any]) -> tuple[Any, ...]:
     return tuple(jax.typeof(leaf) for leaf in jax.tree.leaves(values))
 
@@ -125,6 +132,8 @@ class StatefulFunction:
         self._known = KnownStates()
         self._cache: dict[Hashable, _Trace] = {}
         self._lock = threading.Lock()
+        # the latest top-level trace's key, and whether it was made with arguments
+        self._last: tuple[Hashable, bool] | None = None
 
     # -- splitting arguments ----------------------------------------------------------------
     def _split(self, args: tuple, kwargs: dict) -> tuple[tuple, dict, Hashable]:
@@ -158,6 +167,7 @@ class StatefulFunction:
         if not nested:
             if self._known.rebindings != REBINDINGS[0]:  # a State was replaced: look again
                 self.clear_cache()
+            self._last = (key, bool(args or kwargs))
             entry = self._cache.get(key)
             if (
                 entry is not None
@@ -214,30 +224,133 @@ class StatefulFunction:
                 self._cache[key] = entry
         return entry
 
+    def _entry(self, args: tuple, kwargs: dict) -> _Trace:
+        """The trace a getter asks for: by the call's arguments (traced when not cached), by
+        a key from :meth:`get_arg_cache_key`, or, given nothing, the latest trace made with
+        arguments (as brainstate 0.1's ``sf.make_jaxpr(x); sf.get_jaxpr()``)."""
+        if not kwargs:
+            if len(args) == 1 and isinstance(args[0], _CacheKey):
+                return self._cached(args[0])
+            if not args and self._last is not None and self._last[1]:
+                return self._cached(self._last[0])
+        return self._trace(args, kwargs)
+
+    def _cached(self, key: Hashable) -> _Trace:
+        entry = self._cache.get(key)
+        if entry is None or self._known.rebindings != REBINDINGS[0]:
+            raise ValueError(
+                f"StatefulFunction({self.name}): no trace is cached for "
+                f"{'that cache key' if isinstance(key, _CacheKey) else 'the latest arguments'}"
+                " (never traced, or the cache was emptied by clear_cache() or because a "
+                "State was replaced). Call make_jaxpr(*args, **kwargs) with the arguments "
+                "first, or give the arguments to the getter itself."
+            )
+        return entry
+
+    def get_arg_cache_key(self, *args: Any, **kwargs: Any) -> Hashable:
+        """The key naming the trace for these arguments, for the getters (brainstate 0.1).
+
+        It keys on the static arguments' values and the dynamic ones' shapes and dtypes.
+
+        Examples:
+            >>> import jax.numpy as jnp
+            >>> import brainstate_compile as bc
+            >>> import brainstate_core as bsc
+            >>> a = bsc.State(jnp.ones(2))
+            >>> def f(x):
+            ...     a.value = a.value * x
+            >>> sf = bc.StatefulFunction(f).make_jaxpr(2.0)
+            >>> sf.get_write_states(sf.get_arg_cache_key(2.0)) == [a]
+            True
+        """
+        return _CacheKey(cast(tuple, self._split(args, kwargs)[2]))
+
     def make_jaxpr(self, *args: Any, **kwargs: Any) -> StatefulFunction:
-        """Trace for these arguments (if not cached); returns ``self`` for chaining."""
+        """Trace for these arguments (if not cached); returns ``self`` for chaining.
+
+        Afterwards the getters called without arguments (``sf.get_jaxpr()``) describe this
+        trace, as in brainstate 0.1.
+        """
         self._trace(args, kwargs)
         return self
 
     def get_jaxpr(self, *args: Any, **kwargs: Any) -> ClosedJaxpr:
-        """The closed jaxpr ``(state_values, dyn_args, dyn_kwargs) -> (out, written_values)``."""
-        return self._trace(args, kwargs).jaxpr
+        """The closed jaxpr ``(state_values, dyn_args, dyn_kwargs) -> (out, written_values)``.
+
+        Like every getter, it takes the call's arguments (tracing if needed), a key from
+        :meth:`get_arg_cache_key`, or nothing: the latest trace made with arguments.
+
+        Raises:
+            ValueError: a key (or nothing) was given and that trace is not cached.
+
+        Examples:
+            >>> import jax.numpy as jnp
+            >>> import brainstate_compile as bc
+            >>> import brainstate_core as bsc
+            >>> a = bsc.State(jnp.ones(2))
+            >>> def f(x):
+            ...     a.value = a.value * x
+            ...     return a.value.sum()
+            >>> sf = bc.StatefulFunction(f)
+            >>> sf.make_jaxpr(2.0).get_jaxpr() is sf.get_jaxpr(2.0)
+            True
+            >>> sf.get_states() == [a]
+            True
+        """
+        return self._entry(args, kwargs).jaxpr
 
     def get_states(self, *args: Any, **kwargs: Any) -> list[State]:
-        """Every State the function touches, in first-access order."""
-        return list(self._trace(args, kwargs).states)
+        """Every State the function touches, in first-access order (arguments as
+        :meth:`get_jaxpr`)."""
+        return list(self._entry(args, kwargs).states)
 
     def get_write_states(self, *args: Any, **kwargs: Any) -> list[State]:
-        t = self._trace(args, kwargs)
+        """The States the function writes (arguments as :meth:`get_jaxpr`)."""
+        t = self._entry(args, kwargs)
         return [s for s, w in zip(t.states, t.written) if w]
 
     def get_read_states(self, *args: Any, **kwargs: Any) -> list[State]:
-        t = self._trace(args, kwargs)
+        """The States the function reads and does not write (arguments as
+        :meth:`get_jaxpr`)."""
+        t = self._entry(args, kwargs)
         return [s for s, w in zip(t.states, t.written) if not w]
 
     def get_out_shapes(self, *args: Any, **kwargs: Any) -> Any:
-        """The output's shapes and dtypes, as ``jax.ShapeDtypeStruct`` leaves."""
-        return self._trace(args, kwargs).out_shapes
+        """The output's shapes and dtypes, as ``jax.ShapeDtypeStruct`` leaves (arguments as
+        :meth:`get_jaxpr`)."""
+        return self._entry(args, kwargs).out_shapes
+
+    def compile_function_and_get_states(self, *args: Any, **kwargs: Any) -> list[State]:
+        """Trace for these arguments (if not cached) and return every State the function
+        touches: brainstate 0.1's name for ``get_states(*args, **kwargs)``.
+
+        Examples:
+            >>> import jax.numpy as jnp
+            >>> import brainstate_compile as bc
+            >>> import brainstate_core as bsc
+            >>> a = bsc.State(jnp.ones(2))
+            >>> sf = bc.StatefulFunction(lambda x: a.value * x)
+            >>> sf.compile_function_and_get_states(2.0) == [a]
+            True
+        """
+        return list(self._trace(args, kwargs).states)
+
+    def jaxpr_call_auto(self, *args: Any, **kwargs: Any) -> Any:
+        """Run the traced program with the States' values and write results back (brainstate
+        0.1's name for calling the function).
+
+        Examples:
+            >>> import jax.numpy as jnp
+            >>> import brainstate_compile as bc
+            >>> import brainstate_core as bsc
+            >>> a = bsc.State(jnp.ones(2))
+            >>> def f(x):
+            ...     a.value = a.value * x
+            ...     return a.value.sum()
+            >>> float(bc.StatefulFunction(f).jaxpr_call_auto(3.0)), a.value.tolist()
+            (6.0, [3.0, 3.0])
+        """
+        return self(*args, **kwargs)
 
     def jaxpr_call(
         self, state_values: Sequence[Any], *args: Any, **kwargs: Any
@@ -272,6 +385,7 @@ class StatefulFunction:
         return out
 
     def clear_cache(self) -> None:
+        """Forget every trace and the States found."""
         with self._lock:
             self._cache.clear()
             self._known = KnownStates()
