@@ -166,3 +166,9 @@ def test_state_to_exclude_of_a_lane_dependent_state_is_a_clear_error():
     with pytest.raises(ba.BatchAxisError) as info:
         ba.vmap_new_states(_Net, axis_size=4, state_to_exclude=bsc.ParamState)()
     assert "state_to_exclude" in "\n".join(getattr(info.value, "__notes__", []))
+
+
+def test_vmap_new_states_without_arguments_or_axis_size_says_what_is_missing():
+    build = ba.vmap_new_states(lambda: bsc.ParamState(bsc.random.normal(size=(2,))))
+    with pytest.raises(ba.BatchAxisError, match="axis_size=N"):
+        build()

@@ -765,3 +765,24 @@ def test_a_decorated_method_of_a_temporary_instance():
     run = Model(5.0).go
     np.testing.assert_array_equal(run(1.0), [5.0, 5.0])  # the method keeps its instance
     assert [s.value.tolist() for s in run.states] == [[5.0, 5.0]]
+
+
+def test_a_decorated_method_shows_the_method_s_signature_and_docstring():
+    import inspect
+
+    class Model:
+        def __init__(self):
+            self.s = bsc.State(jnp.zeros(2))
+
+        @bc.jit(static_argnames="n")
+        def run(self, x, n=1):
+            """Run n steps."""
+            for _ in range(n):
+                self.s.value = self.s.value + x
+            return self.s.value
+
+    m = Model()
+    assert str(inspect.signature(m.run)) == "(x, n=1)"
+    assert m.run.__doc__ == "Run n steps." and m.run.__name__ == "run"
+    again = bc.jit(m.run, static_argnames="n")  # static_argnames resolved on that signature
+    np.testing.assert_array_equal(again(jnp.ones(2), n=2), [2.0, 2.0])

@@ -177,9 +177,9 @@ def test_default_rng_without_a_seed_is_the_default_generator():
         (np.int64(7), 7),
         (np.array(9), 9),
         (2**40 + 5, 5),  # numpy takes seeds below 2**32
-        (np.array([3, 4], np.uint32), 3),
-        (jax.random.PRNGKey(11), 0),  # a raw key: its first word
-        (jax.random.wrap_key_data(np.array([6, 1], np.uint32)), 6),  # a typed key: data's word 0
+        (np.array([3, 4], np.uint32), np.array([3, 4], np.uint32)),  # a key: both words
+        (jax.random.PRNGKey(11), np.array([0, 11], np.uint32)),
+        (jax.random.wrap_key_data(np.array([6, 1], np.uint32)), np.array([6, 1], np.uint32)),
     ],
 )
 def test_seed_also_seeds_numpy_global_generator(seed, numpy_seed):
@@ -187,6 +187,14 @@ def test_seed_also_seeds_numpy_global_generator(seed, numpy_seed):
     got = np.random.rand(3)
     np.random.seed(numpy_seed)
     np.testing.assert_array_equal(got, np.random.rand(3))
+
+
+def test_different_keys_seed_numpy_differently():
+    draws = []
+    for s in (5, 6):
+        random.seed(jax.random.PRNGKey(s))
+        draws.append(np.random.randint(1 << 30))
+    assert draws[0] != draws[1]
 
 
 def test_seed_none_draws_the_key_from_numpy_and_a_traced_seed_leaves_numpy_alone():

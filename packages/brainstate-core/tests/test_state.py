@@ -435,6 +435,8 @@ def test_metadata_reads_and_writes_as_attributes():
     assert "extra" not in s.metadata
     with pytest.raises(AttributeError, match="momentum"):
         _ = s.momentum
+    del s.lr  # deleting the attribute removes the entry; the State stays usable
+    assert s.metadata == {"tag": "syn"} and "lr" not in repr(s) and s.copy().tag == "syn"
 
 
 def test_metadata_named_like_a_method_stays_out_of_the_way():

@@ -212,6 +212,8 @@ def test_delay_entries_with_indices_as_in_brainstate_0_1():
         np.testing.assert_array_equal(d.at("x"), [20.0, 22.0])  # 2 steps ago, at [0, 2]
         np.testing.assert_array_equal(d.at("y"), [30.0, 31.0, 32.0, 33.0])
         np.testing.assert_array_equal(d.at("x", 1), 21.0)  # indices given to at() win
+        with pytest.raises(TypeError, match="delay_step="):
+            d.register_entry("z", None, 3)  # not a delay of 3 steps: that is delay_step=3
 
         pre = nn.LIF(3, V_initializer=nn.init.Constant(-70.0 * u.mV))
         by_index = pre.prefetch("V").delay.at(1.0 * u.ms, jnp.array([2]))

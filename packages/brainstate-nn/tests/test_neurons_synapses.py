@@ -345,7 +345,9 @@ def test_a_projection_without_update_calls_the_projections_it_holds():
             self.a = nn.DeltaProj(comm=lambda s: s * 1.0 * u.mV, post=post)
             self.b = nn.DeltaProj(comm=lambda s: s * 2.0 * u.mV, post=post)
 
-    Both()(jnp.array([1.0, 0.0]))
+    group = Both()
+    group.post = post  # a population it refers to is not updated by it
+    group(jnp.array([1.0, 0.0]))
     post(0.0 * u.mA)
     np.testing.assert_allclose(mv(post.V.value), [3.0, 0.0], atol=1e-6)
     with pytest.raises(NotImplementedError, match="must implement update"):

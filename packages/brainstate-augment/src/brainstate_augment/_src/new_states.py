@@ -117,11 +117,16 @@ def vmap_new_states(
         by_reference=lambda leaf: not isinstance(leaf, _ARRAY_TYPES),
         exclude=exclude,
     )
-    if exclude is None:
+    if exclude is None and axis_size is not None:
         return mapped
 
     @functools.wraps(fn)
     def call(*args: Any, **kwargs: Any) -> Any:
+        if axis_size is None and not args and not kwargs:
+            raise BatchAxisError(
+                f"{where} was called without arguments and without axis_size, so nothing "
+                "gives the number of lanes; pass axis_size=N."
+            )
         try:
             return mapped(*args, **kwargs)
         except BatchAxisError as e:

@@ -142,14 +142,22 @@ def _drop_abstracted_axes(fun: Callable[..., Any], jit_kwargs: dict[str, Any]) -
 
 
 class _CompiledMethod:
-    """The function of ``obj.method`` for a jit-decorated method: ``obj``'s own compiled
-    function, which has ``obj`` bound already (weakly) and so is called without it. Other
-    attributes (``states``, ``lower``, ``clear_cache`` ...) are the compiled function's."""
+    # The function of ``obj.method`` for a jit-decorated method: ``obj``'s own compiled
+    # function, which has ``obj`` bound already (weakly) and so is called without it. It
+    # presents the decorated function's name, docstring and signature (``self`` included,
+    # which the bound method drops); other attributes (``states``, ``lower``, ...) are the
+    # compiled function's.
 
-    __slots__ = ("jitted",)
-
-    def __init__(self, jitted: JittedFunction) -> None:
+    def __init__(self, jitted: JittedFunction, fun: Callable[..., Any]) -> None:
         self.jitted = jitted
+        self.__wrapped__ = fun
+        for attr in ("__module__", "__name__", "__qualname__", "__doc__"):
+            if hasattr(fun, attr):
+                setattr(self, attr, getattr(fun, attr))
+        try:
+            self.__signature__ = inspect.signature(fun)
+        except (TypeError, ValueError):
+            pass
 
     def __call__(self, _obj: Any, *args: Any, **kwargs: Any) -> Any:
         return self.jitted(*args, **kwargs)
@@ -565,7 +573,7 @@ class JittedFunction:
             donate_argnums=_after_self(_as_tuple(donate_argnums)) or None,
             **jit_kwargs,
         )
-        compiled = _CompiledMethod(bound)
+        compiled = _CompiledMethod(bound, self.fun)
         instances[key] = (ref, compiled)
         # a bound method holds the instance for as long as it is used (``Model().run(x)``
         # included); the compiled function kept here holds it only weakly

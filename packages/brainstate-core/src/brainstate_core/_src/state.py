@@ -182,7 +182,12 @@ class State(PrettyRepr):
     @property
     def _metadata(self) -> dict[str, Any]:
         fields, hidden = self.__dict__, self._meta_hidden
-        return {k: hidden[k] if k in hidden else fields[k] for k in self._meta_keys}
+        # an entry deleted as an attribute (`del state.lr`) is no longer metadata
+        return {
+            k: hidden[k] if k in hidden else fields[k]
+            for k in self._meta_keys
+            if k in hidden or k in fields
+        }
 
     # -- the value ----------------------------------------------------------------------
     @property

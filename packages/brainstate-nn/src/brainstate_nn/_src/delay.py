@@ -162,6 +162,11 @@ class Delay(Module):
                 f"delay entry {entry!r} is already registered (with {self._entries[entry]} "
                 "steps); use another name"
             )
+        if indices and delay_time is None:
+            raise TypeError(
+                f"register_entry({entry!r}, None, {', '.join(map(repr, indices))}): values "
+                "after the delay time are indices; give a delay in steps as delay_step=."
+            )
         _, steps = _steps(delay_time, delay_step)
         self.register_delay(delay_step=steps)
         self._entries[entry] = steps

@@ -401,13 +401,14 @@ class Projection(Module):
     """
 
     def update(self, *args: Any, **kwargs: Any) -> Any:
-        children = list(cast(FlattedDict, nodes(self, Module, allowed_hierarchy=(1, 1))).values())
-        if not children:
+        # only projections: a population it refers to is updated by its group, not here
+        found = cast(FlattedDict, nodes(self, Projection, allowed_hierarchy=(1, 1)))
+        if not found:
             raise NotImplementedError(
                 f"{type(self).__name__} must implement update() (or hold the projections it "
                 "groups as attributes, which update() then calls in turn)."
             )
-        for child in children:
+        for child in found.values():
             child(*args, **kwargs)
 
 

@@ -272,7 +272,7 @@ def seed(seed_or_key: SeedOrKey | None = None) -> None:
     As in brainstate 0.1, a seed also seeds numpy's global generator (``np.random.seed``),
     so that code mixing ``np.random`` and ``brainstate.random`` is reproducible from one
     call: an integer seed seeds numpy with itself (modulo ``2**32``, numpy's range), a raw
-    ``uint32[2]`` key with its first word (a typed key with its key data's first word). A
+    ``uint32[2]`` key with both its words (a typed key with its key data). A
     seed traced inside a transformation, which numpy cannot read, leaves numpy alone. None
     draws brainstate's new key from numpy's global generator (0.1 did the same, so
     ``np.random.seed(s)`` followed by ``random.seed()`` is reproducible) and does not reseed
@@ -305,11 +305,10 @@ def seed(seed_or_key: SeedOrKey | None = None) -> None:
         np.ndim(seed_or_key) == 0
         and not jax.dtypes.issubdtype(seed_or_key.dtype, jax.dtypes.prng_key)
     ):
-        numpy_seed = int(seed_or_key)
-    else:
-        numpy_seed = int(np.asarray(key)[0])
-    # numpy takes seeds below 2**32 (0.1 passed larger ones on, and numpy raised).
-    np.random.seed(numpy_seed % 2**32)
+        # numpy takes seeds below 2**32 (0.1 passed larger ones on, and numpy raised)
+        np.random.seed(int(seed_or_key) % 2**32)
+    else:  # a key seeds numpy with all its words (an array seed), as np.random.seed(key)
+        np.random.seed(np.asarray(key, np.uint32).ravel())
 
 
 @contextlib.contextmanager
