@@ -113,16 +113,24 @@ def _method_of(fun: Callable[..., Any], instance: weakref.ref) -> Callable[..., 
     def method(*args: Any, **kwargs: Any) -> Any:
         return fun(instance(), *args, **kwargs)
 
+    _present_as(method, fun, drop_first=True)
+    return method
+
+
+def _present_as(target: Any, fun: Callable[..., Any], drop_first: bool) -> None:
+    """Give ``target`` the name, docstring and signature of ``fun`` (without its first
+    parameter if ``drop_first``)."""
     for attr in ("__module__", "__name__", "__qualname__", "__doc__"):
         if hasattr(fun, attr):
-            setattr(method, attr, getattr(fun, attr))
+            setattr(target, attr, getattr(fun, attr))
     try:
         signature = inspect.signature(fun)
-        params = list(signature.parameters.values())[1:]
-        method.__signature__ = signature.replace(parameters=params)  # pyright: ignore[reportFunctionMemberAccess]
     except (TypeError, ValueError):
-        pass
-    return method
+        return
+    if drop_first:
+        params = list(signature.parameters.values())[1:]
+        signature = signature.replace(parameters=params)
+    target.__signature__ = signature
 
 
 def _drop_abstracted_axes(fun: Callable[..., Any], jit_kwargs: dict[str, Any]) -> None:
@@ -151,13 +159,7 @@ class _CompiledMethod:
     def __init__(self, jitted: JittedFunction, fun: Callable[..., Any]) -> None:
         self.jitted = jitted
         self.__wrapped__ = fun
-        for attr in ("__module__", "__name__", "__qualname__", "__doc__"):
-            if hasattr(fun, attr):
-                setattr(self, attr, getattr(fun, attr))
-        try:
-            self.__signature__ = inspect.signature(fun)
-        except (TypeError, ValueError):
-            pass
+        _present_as(self, fun, drop_first=False)  # the bound method drops `self` itself
 
     def __call__(self, _obj: Any, *args: Any, **kwargs: Any) -> Any:
         return self.jitted(*args, **kwargs)
